@@ -1,0 +1,31 @@
+-- Rows not yet grouped, read one rowid range at a time so that a running llm
+-- is never kept waiting on one long read. Arbiter-looking rows are kept
+-- everywhere (to count orphans); content hashes are only taken for rows
+-- inside some run's window.
+INSERT INTO candidates (rid, dt, arbiter_format, response_hash, synthesis_hash)
+SELECT
+    rid,
+    dt,
+    format,
+    CASE WHEN in_window THEN content_hash(response) END,
+    CASE WHEN in_window AND format IS NOT NULL THEN content_hash(synthesis_text(response)) END
+FROM (
+    SELECT
+        rid,
+        dt,
+        response,
+        arbiter_format(substr(prompt, 1, :prefix_length)) AS format,
+        dt >= (
+            SELECT window_start FROM run_windows
+            WHERE run_windows.arbiter_rid > logged.rid
+            ORDER BY arbiter_rid LIMIT 1
+        ) AS in_window
+    FROM logged
+    WHERE rid > :low AND rid <= :high
+      AND consortium_id IS NULL
+      AND rid NOT IN (SELECT rid FROM anchors)
+    -- LIMIT keeps this a co-routine: each expression is computed once per row
+    -- instead of once per use in the outer query.
+    LIMIT -1
+)
+WHERE format IS NOT NULL OR in_window;

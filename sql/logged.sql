@@ -1,0 +1,15 @@
+-- The responses table as every other phase reads it: rowid is the log order,
+-- dt the start of the call as a Julian day. consortium_id is NULL for every
+-- row of a database the migration has not reached yet (a --dry-run).
+CREATE TEMP VIEW logged AS
+SELECT
+    rowid AS rid,
+    id,
+    model,
+    prompt,
+    response,
+    datetime_utc,
+    julianday(datetime_utc) AS dt,
+    {consortium_id} AS consortium_id
+FROM main.responses
+WHERE rowid <= {max_rid};

@@ -1,0 +1,25 @@
+-- What the final arbiters of a range of runs quote: offsets and hashes, no
+-- copies of the texts. A prompt that cannot be read, or that was asked about
+-- another prompt than the output's, skips its run.
+UPDATE runs
+SET parsed = arbiter_parse((SELECT prompt FROM logged WHERE rid = runs.arbiter_rid))
+WHERE skip_reason IS NULL AND output_rid > :low AND output_rid <= :high;
+
+UPDATE runs
+SET skip_reason = 'malformed arbiter prompt: ' || json_extract(parsed, '$.error')
+WHERE skip_reason IS NULL AND output_rid > :low AND output_rid <= :high
+  AND json_extract(parsed, '$.error') IS NOT NULL;
+
+UPDATE runs
+SET skip_reason = 'original prompt does not match'
+WHERE skip_reason IS NULL AND output_rid > :low AND output_rid <= :high
+  AND (
+      SELECT instr(
+          substr(arbiter.prompt,
+                 json_extract(runs.parsed, '$.original_prompt.start'),
+                 json_extract(runs.parsed, '$.original_prompt.length')),
+          output.prompt
+      ) = 0
+      FROM logged AS arbiter, logged AS output
+      WHERE arbiter.rid = runs.arbiter_rid AND output.rid = runs.output_rid
+  );

@@ -1,0 +1,82 @@
+-- Invariants of a backfilled database. Each query returns its violations as
+-- (consortium_id, response_id, detail); a sound database returns no rows.
+-- Runs are read through idx_consortium_id: only grouped rows are visited.
+
+-- check: one final arbiter
+-- Every run has exactly one final arbiter (flag 1).
+SELECT consortium_id, NULL AS response_id,
+       sum(is_arbiter_response = 1) || ' rows with is_arbiter_response = 1' AS detail
+FROM responses
+WHERE consortium_id IS NOT NULL
+GROUP BY consortium_id
+HAVING sum(is_arbiter_response = 1) != 1;
+
+-- check: output follows final arbiter
+-- The row right after the final arbiter in log order is the run's output:
+-- same run, flag 0, model a consortium name (when names are known).
+SELECT arbiter.consortium_id, arbiter.id AS response_id,
+       CASE
+           WHEN following.rowid IS NULL THEN 'no row after the final arbiter'
+           WHEN following.consortium_id IS NOT arbiter.consortium_id THEN 'the row after the final arbiter is not in its run'
+           WHEN following.is_arbiter_response IS NOT 0 THEN 'the output row has is_arbiter_response = ' || following.is_arbiter_response
+           WHEN (SELECT count(*) FROM consortium_names) > 0
+                AND following.model NOT IN (SELECT name FROM consortium_names)
+               THEN 'the row after the final arbiter has model ' || following.model || ', not a consortium name'
+       END AS detail
+FROM responses AS arbiter
+LEFT JOIN responses AS following
+    ON following.rowid = (SELECT min(rowid) FROM responses WHERE rowid > arbiter.rowid)
+WHERE arbiter.consortium_id IS NOT NULL AND arbiter.is_arbiter_response = 1
+  AND detail IS NOT NULL;
+
+-- check: arbiter prompt
+-- Final and intermediate arbiters were asked an arbiter prompt.
+SELECT consortium_id, id AS response_id,
+       'is_arbiter_response = ' || is_arbiter_response || ' but the prompt is not an arbiter prompt' AS detail
+FROM responses
+WHERE consortium_id IS NOT NULL
+  AND is_arbiter_response IN (1, 2)
+  AND arbiter_format(substr(prompt, 1, :prefix_length)) IS NULL;
+
+-- check: flag value
+SELECT consortium_id, id AS response_id,
+       'is_arbiter_response is ' || coalesce(is_arbiter_response, 'NULL') || ', not 0, 1 or 2' AS detail
+FROM responses
+WHERE consortium_id IS NOT NULL AND is_arbiter_response IS NOT 0
+  AND is_arbiter_response IS NOT 1 AND is_arbiter_response IS NOT 2;
+
+-- check: member quoted
+-- Every member's answer is quoted by its run's final arbiter, before it in log order.
+WITH finals AS (
+    SELECT consortium_id, rowid AS arbiter_rid, prompt
+    FROM responses
+    WHERE consortium_id IS NOT NULL AND is_arbiter_response = 1
+),
+members AS (
+    SELECT member.consortium_id, member.rowid AS rid, member.id, member.response
+    FROM responses AS member
+    WHERE member.consortium_id IS NOT NULL AND member.is_arbiter_response = 0
+      AND member.rowid != (
+          SELECT min(rowid) FROM responses
+          WHERE rowid > (SELECT arbiter_rid FROM finals WHERE finals.consortium_id = member.consortium_id)
+      )
+)
+SELECT members.consortium_id, members.id AS response_id,
+       CASE
+           WHEN members.rid > finals.arbiter_rid THEN 'member logged after its final arbiter'
+           ELSE 'member answer not quoted by the final arbiter'
+       END AS detail
+FROM members JOIN finals ON finals.consortium_id = members.consortium_id
+WHERE members.rid > finals.arbiter_rid OR NOT quotes(finals.prompt, members.response);
+
+-- check: window
+-- No run reaches further back from its final arbiter than the window.
+SELECT finals.consortium_id, NULL AS response_id,
+       'run starts ' || printf('%.0f', (julianday(finals.datetime_utc) - min(julianday(earlier.datetime_utc))) * 86400)
+       || ' s before its final arbiter, more than the window' AS detail
+FROM responses AS finals
+JOIN responses AS earlier
+    ON earlier.consortium_id = finals.consortium_id AND earlier.rowid < finals.rowid
+WHERE finals.consortium_id IS NOT NULL AND finals.is_arbiter_response = 1
+GROUP BY finals.consortium_id
+HAVING julianday(finals.datetime_utc) - min(julianday(earlier.datetime_utc)) > :window_days;
