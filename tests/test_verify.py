@@ -1,0 +1,82 @@
+"""make verify: passes on sound databases, names each kind of damage and exits 1."""
+import pytest
+
+from conftest import cli, grouped, run_backfill
+
+
+def verify(db, *args):
+    return cli("verify", "-d", db.path, "--models-file", db.path.parent / "models.txt", *args)
+
+
+@pytest.fixture
+def backfilled(logs_db):
+    first = logs_db.run("cons", "First", [[("a", "f1"), ("b", "f2")], [("a", "f3"), ("b", "f4")]])
+    second = logs_db.run("cons", "Second", [[("a", "s1"), ("b", "s2")]])
+    assert run_backfill(logs_db.path, logs_db.path.parent / "models.txt").exit_code == 0
+    return logs_db, first, second
+
+
+def test_not_yet_backfilled_database_passes_and_says_so(logs_db):
+    logs_db.run("cons", "Untouched", [[("a", "u1")]])
+    result = verify(logs_db)
+    assert result.exit_code == 0
+    assert "not backfilled yet" in result.output
+
+
+def test_backfilled_database_passes_with_counts_by_flag(backfilled):
+    db, _, _ = backfilled
+    result = verify(db)
+    assert result.exit_code == 0, result.output
+    assert "2 runs" in result.output
+    assert "is_arbiter_response = 0: 8 rows" in result.output
+    assert "is_arbiter_response = 2: 1 rows" in result.output
+    assert "OK: no violations" in result.output
+
+
+def damage(db, sql, *params):
+    db.conn.execute(sql, params)
+    db.conn.commit()
+
+
+def test_two_final_arbiters_in_one_run(backfilled):
+    db, first, _ = backfilled
+    damage(db, "UPDATE responses SET is_arbiter_response = 1 WHERE id = ?", first["intermediate"][0])
+    result = verify(db)
+    assert result.exit_code == 1
+    assert "VIOLATION one final arbiter" in result.output
+    assert "2 rows with is_arbiter_response = 1" in result.output
+
+
+def test_member_moved_to_another_run(backfilled):
+    db, first, second = backfilled
+    other = grouped(db.path)[second["output"]][0]
+    damage(db, "UPDATE responses SET consortium_id = ? WHERE id = ?", other, first["members"][0])
+    result = verify(db)
+    assert result.exit_code == 1
+    assert f"VIOLATION member quoted: run {other} row {first['members'][0]}" in result.output
+
+
+def test_intermediate_flag_on_a_row_without_arbiter_prompt(backfilled):
+    db, first, _ = backfilled
+    damage(db, "UPDATE responses SET is_arbiter_response = 2 WHERE id = ?", first["members"][1])
+    result = verify(db)
+    assert result.exit_code == 1
+    assert "VIOLATION arbiter prompt" in result.output
+    assert first["members"][1] in result.output
+
+
+def test_output_row_separated_from_its_final_arbiter(backfilled):
+    db, _, second = backfilled
+    damage(db, "UPDATE responses SET consortium_id = NULL WHERE id = ?", second["output"])
+    result = verify(db)
+    assert result.exit_code == 1
+    assert "the row after the final arbiter is not in its run" in result.output
+
+
+def test_run_longer_than_the_window(backfilled):
+    db, first, _ = backfilled
+    damage(db, "UPDATE responses SET datetime_utc = '2025-04-19T09:00:00' WHERE id = ?", first["members"][0])
+    result = verify(db)
+    assert result.exit_code == 1
+    assert "VIOLATION window" in result.output
+    assert verify(db, "--window", "12h").exit_code == 0
