@@ -6,11 +6,13 @@ writes everything in one transaction.
 """
 import datetime
 import hashlib
+import itertools
 import json
 import os
 import pathlib
 import re
 import shutil
+import signal
 import sqlite3
 import sys
 import time
@@ -138,7 +140,7 @@ def open_database(path, busy_timeout, write):
         columns = {row[1] for row in conn.execute("PRAGMA main.table_info(responses)")}
     except sqlite3.DatabaseError as error:
         conn.close()
-        raise Problem(f"{path}: {error}")
+        raise database_error(path, error)
     if not columns:
         conn.close()
         raise Problem(f"{path}: no responses table (is this llm's logs.db?)")
@@ -276,6 +278,23 @@ def fts_update_triggers(conn):
         )
         if re.search(r"\bAFTER\s+UPDATE\s+ON\b", sql, re.I) and "_fts" in sql
     ]
+
+
+def kill_after_statements(conn):
+    """CONSORTIUM_BACKFILL_KILL_AFTER=N: SIGKILL this process as its Nth statement from here starts.
+
+    For the crash tests, which prove a kill at any moment leaves the database whole.
+    """
+    limit = os.environ.get("CONSORTIUM_BACKFILL_KILL_AFTER")
+    if not limit:
+        return
+    count = itertools.count(1)
+
+    def trace(statement):
+        if next(count) >= int(limit):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    conn.set_trace_callback(trace)
 
 
 def make_backup(conn, path, backup_path):
@@ -441,6 +460,7 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
         backup = None
         updated = changes = 0
         if not dry_run and (to_write or pending_migrations(conn) or review_rows):
+            kill_after_statements(conn)
             if to_write and not no_backup:
                 backup = make_backup(conn, path, backup_path)
             updated, changes = write(conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat())

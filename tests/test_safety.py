@@ -1,0 +1,343 @@
+"""A precious, live logs.db: bad input, backup, dry run, idempotency, crashes, a running llm."""
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import types
+
+import pytest
+
+import backfill
+from builder import LogsDB, arbiter_prompt
+from conftest import cli, file_hash, grouped, run_backfill
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@contextlib.contextmanager
+def immutable(path):
+    """Read-only even for root: `chattr +i`."""
+    subprocess.run(["chattr", "+i", str(path)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def assert_refused(result, message, path=None, before=None):
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert message in lines[0]
+    if path is not None:
+        assert file_hash(path) == before
+
+
+def some_runs(db, count=2):
+    for n in range(count):
+        db.log("gpt-4o", f"plain {n}", "answer")
+        db.run("cons", f"Question {n}", [[("a", f"a{n}"), ("b", f"b{n}")], [("a", f"a{n}!"), ("b", f"b{n}!")]])
+
+
+# Bad input: one line naming the problem, exit code 2, the file as it was.
+
+
+def test_missing_path(tmp_path):
+    assert_refused(run_backfill(tmp_path / "nope.db", tmp_path / "m.txt"), "no such file")
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [(b"", "empty file, not a SQLite database"), (b"hello, not a database\n" * 10, "not a SQLite database")],
+)
+def test_not_a_sqlite_file(tmp_path, content, message):
+    path = tmp_path / "logs.db"
+    path.write_bytes(content)
+    before = file_hash(path)
+    assert_refused(run_backfill(path, tmp_path / "m.txt"), message, path, before)
+
+
+def test_sqlite_without_responses(tmp_path):
+    path = tmp_path / "other.db"
+    sqlite3.connect(path).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)").connection.close()
+    before = file_hash(path)
+    assert_refused(run_backfill(path, tmp_path / "m.txt"), "no responses table", path, before)
+
+
+def test_responses_without_needed_columns(tmp_path):
+    path = tmp_path / "odd.db"
+    sqlite3.connect(path).execute("CREATE TABLE responses (id TEXT, datetime_utc TEXT)").connection.close()
+    before = file_hash(path)
+    assert_refused(run_backfill(path, tmp_path / "m.txt"), "responses has no model, prompt, response column", path, before)
+
+
+def test_read_only_file(logs_db):
+    some_runs(logs_db)
+    before = file_hash(logs_db.path)
+    with immutable(logs_db.path):
+        result = run_backfill(logs_db.path, logs_db.path.parent / "models.txt")
+    assert_refused(result, "read-only file", logs_db.path, before)
+
+
+def test_read_only_folder(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    db = LogsDB(folder / "logs.db")
+    (tmp_path / "models.txt").write_text("cons\n")
+    some_runs(db)
+    db.conn.close()
+    before = file_hash(db.path)
+    with immutable(folder):
+        result = cli("backfill", "-d", db.path, "--models-file", tmp_path / "models.txt")
+    assert_refused(result, "read-only folder", db.path, before)
+
+
+def test_backup_folder_read_only(logs_db, tmp_path):
+    some_runs(logs_db)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    before = file_hash(logs_db.path)
+    with immutable(folder):
+        result = cli("backfill", "-d", logs_db.path, "--models-file", tmp_path / "models.txt",
+                     "--backup-path", folder / "copy.db")
+    assert_refused(result, "cannot write the backup there", logs_db.path, before)
+
+
+def test_missing_models_file(logs_db, tmp_path):
+    some_runs(logs_db)
+    before = file_hash(logs_db.path)
+    assert_refused(run_backfill(logs_db.path, tmp_path / "missing.txt"), "no such models file", logs_db.path, before)
+
+
+def test_empty_models_file_and_no_saved_consortiums(logs_db, tmp_path):
+    some_runs(logs_db)
+    (tmp_path / "empty.txt").write_text("\n")
+    before = file_hash(logs_db.path)
+    assert_refused(run_backfill(logs_db.path, tmp_path / "empty.txt"), "no consortium names", logs_db.path, before)
+
+
+def test_locked_database(logs_db):
+    some_runs(logs_db)
+    before = file_hash(logs_db.path)
+    holder = sqlite3.connect(logs_db.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = run_backfill(logs_db.path, logs_db.path.parent / "models.txt", "--busy-timeout", "0.2")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_refused(result, "database is busy", logs_db.path, before)
+
+
+def test_not_enough_disk_for_the_backup(logs_db, monkeypatch):
+    some_runs(logs_db)
+    before = file_hash(logs_db.path)
+    monkeypatch.setattr(backfill.shutil, "disk_usage", lambda path: types.SimpleNamespace(free=1024))
+    result = cli("backfill", "-d", logs_db.path, "--models-file", logs_db.path.parent / "models.txt")
+    assert_refused(result, "not enough free disk for the backup", logs_db.path, before)
+    assert not list(logs_db.path.parent.glob("logs.backup-*"))
+
+
+@pytest.mark.parametrize(
+    "bad_prompt",
+    [
+        arbiter_prompt("Bad run", [("a", "m1")])[:150],
+        arbiter_prompt("Bad run", [("a", "m1")]).replace("</model_responses>", ""),
+        "<arbiter_prompt>\x00\x01\ufffd junk \udcff".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+        "<arbiter_prompt><original_prompt>Bad run" + "<model_response>x" * 600_000,
+    ],
+    ids=["truncated", "tag missing", "junk bytes", "10 MB"],
+)
+def test_malformed_arbiter_prompt_skips_only_its_run(logs_db, tmp_path, bad_prompt):
+    good = logs_db.run("cons", "Good run", [[("a", "g1")]])
+    logs_db.log("stub-arbiter", bad_prompt, "whatever")
+    bad_output = logs_db.log("cons", "Bad run", "whatever")
+    report = tmp_path / "report.json"
+    result = run_backfill(logs_db.path, tmp_path / "models.txt", "--report", report)
+    assert result.exit_code == 0, result.output
+    reasons = {r["response_id"]: r["reason"] for r in json.loads(report.read_text())["review"]}
+    assert reasons[bad_output].startswith("malformed arbiter prompt: ")
+    assert good["output"] in grouped(logs_db.path) and bad_output not in grouped(logs_db.path)
+
+
+# Backup, dry run, idempotency.
+
+
+def test_backup_is_a_checked_copy_of_the_database_before_writing(logs_db, tmp_path):
+    some_runs(logs_db)
+    before = file_hash(logs_db.path)
+    before_rows = logs_db.conn.execute("SELECT count(*) FROM responses").fetchone()[0]
+    result = cli("backfill", "-d", logs_db.path, "--models-file", tmp_path / "models.txt",
+                 "--backup-path", tmp_path / "copy.db")
+    assert result.exit_code == 0, result.output
+    assert f"Backup: {tmp_path / 'copy.db'}" in result.output
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT count(*) FROM responses").fetchone()[0] == before_rows
+    assert "consortium_id" not in {c[1] for c in copy.execute("PRAGMA table_info(responses)")}
+    copy.close()
+    assert file_hash(logs_db.path) != before
+
+
+def test_default_backup_sits_beside_the_database(logs_db):
+    some_runs(logs_db)
+    result = cli("backfill", "-d", logs_db.path, "--models-file", logs_db.path.parent / "models.txt")
+    backups = list(logs_db.path.parent.glob("logs.backup-*.db"))
+    assert len(backups) == 1 and f"Backup: {backups[0]}" in result.output
+
+
+def test_no_backup(logs_db):
+    some_runs(logs_db)
+    run_backfill(logs_db.path, logs_db.path.parent / "models.txt")
+    assert not list(logs_db.path.parent.glob("logs.backup-*"))
+
+
+def test_dry_run_writes_nothing_and_reports_the_same(logs_db, tmp_path):
+    some_runs(logs_db, 3)
+    before = file_hash(logs_db.path)
+    dry = cli("backfill", "-d", logs_db.path, "--models-file", tmp_path / "models.txt", "--dry-run",
+              "--report", tmp_path / "dry.json")
+    assert dry.exit_code == 0, dry.output
+    assert file_hash(logs_db.path) == before
+    assert not list(tmp_path.glob("logs.backup-*"))
+    real = run_backfill(logs_db.path, tmp_path / "models.txt", "--report", tmp_path / "real.json")
+    dry_report, real_report = (json.loads((tmp_path / f).read_text()) for f in ("dry.json", "real.json"))
+    for key in ("output_rows_found", "runs_grouped", "runs_skipped", "rows_by_role", "orphan_arbiter_rows"):
+        assert dry_report[key] == real_report[key]
+    assert real_report["rows_updated"] == sum(real_report["rows_by_role"].values()) == 21
+
+
+def test_second_run_changes_nothing_and_new_runs_are_picked_up(logs_db, tmp_path):
+    some_runs(logs_db)
+    run_backfill(logs_db.path, tmp_path / "models.txt")
+    first = grouped(logs_db.path)
+    before = file_hash(logs_db.path)
+    again = run_backfill(logs_db.path, tmp_path / "models.txt", "--report", tmp_path / "again.json")
+    assert "Rows updated: 0" in again.output
+    assert json.loads((tmp_path / "again.json").read_text())["changes"] == 0
+    assert file_hash(logs_db.path) == before
+    new = logs_db.run("cons", "Later question", [[("a", "later a"), ("b", "later b")]])
+    run_backfill(logs_db.path, tmp_path / "models.txt", "--report", tmp_path / "new.json")
+    report = json.loads((tmp_path / "new.json").read_text())
+    assert report["runs_grouped"] == 1 and report["rows_updated"] == 4
+    after = grouped(logs_db.path)
+    assert {k: v for k, v in after.items() if k in first} == first
+    assert set(after) - set(first) == set(new["members"] + [new["final"], new["output"]])
+
+
+def test_journal_mode_and_triggers_are_as_before(logs_db):
+    some_runs(logs_db)
+    schema = lambda: logs_db.conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+    triggers = schema()
+    assert any(name == "responses_au" for name, _ in triggers)
+    run_backfill(logs_db.path, logs_db.path.parent / "models.txt")
+    assert schema() == triggers
+    assert logs_db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    logs_db.conn.execute("INSERT INTO responses_fts (responses_fts) VALUES ('integrity-check')")
+
+
+# Crashes: kill -9 at many moments; the database is whole and all-or-nothing.
+
+
+def columns_state(path):
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.execute("INSERT INTO responses_fts (responses_fts) VALUES ('integrity-check')")
+        names = {c[1] for c in conn.execute("PRAGMA table_info(responses)")}
+        if "consortium_id" not in names:
+            return None
+        return conn.execute("SELECT id, consortium_id, is_arbiter_response FROM responses ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+
+
+def backfill_process(path, models, **env):
+    return subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "backfill.py"), "backfill", "-d", str(path), "--models-file", str(models)],
+        env=dict(os.environ, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def test_kill_at_any_statement_leaves_all_or_nothing(logs_db, tmp_path):
+    some_runs(logs_db, 5)
+    logs_db.conn.close()
+    pristine = tmp_path / "pristine.db"
+    pristine.write_bytes(logs_db.path.read_bytes())
+    complete = tmp_path / "complete.db"
+    complete.write_bytes(pristine.read_bytes())
+    assert run_backfill(complete, tmp_path / "models.txt").exit_code == 0
+    after = columns_state(complete)
+    killed = 0
+    for n in range(1, 40):
+        logs_db.path.write_bytes(pristine.read_bytes())
+        for stale in tmp_path.glob("logs.backup-*"):
+            stale.unlink()
+        process = backfill_process(logs_db.path, tmp_path / "models.txt", CONSORTIUM_BACKFILL_KILL_AFTER=str(n))
+        process.communicate(timeout=60)
+        state = columns_state(logs_db.path)
+        assert state is None or state == after or state == [(i, None, None) for i, _, _ in after] or \
+            state == [(i, None, 0) for i, _, _ in after], f"kill at statement {n}"
+        if process.returncode == -signal.SIGKILL:
+            killed += 1
+        else:
+            assert process.returncode == 0 and state == after
+            break
+    assert killed >= 10
+
+
+def test_timed_kills_leave_all_or_nothing(tmp_path):
+    db = LogsDB(tmp_path / "logs.db")
+    (tmp_path / "models.txt").write_text("cons\n")
+    for n in range(150):
+        db.run("cons", f"Question {n} " + "x" * 2000, [[("a", f"a{n} " * 300), ("b", f"b{n} " * 300)]] * 2)
+    db.conn.close()
+    pristine = (tmp_path / "logs.db").read_bytes()
+    outcomes = []
+    for delay in (0.05, 0.15, 0.3, 0.5, 0.8):
+        db.path.write_bytes(pristine)
+        process = backfill_process(db.path, tmp_path / "models.txt")
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = columns_state(db.path)
+        assert state is None or all(c is None for _, c, _ in state) or all(c is not None for _, c, _ in state)
+        outcomes.append(state is not None and state[0][1] is not None)
+    assert outcomes.count(False) >= 1
+
+
+# Beside a running llm.
+
+
+def test_backfill_beside_a_process_logging_every_10_ms(tmp_path):
+    db = LogsDB(tmp_path / "logs.db")
+    (tmp_path / "models.txt").write_text("cons\n")
+    for n in range(300):
+        db.run("cons", f"Busy question {n}", [[("a", f"a{n} " * 200), ("b", f"b{n} " * 200)]] * 2)
+    db.conn.close()
+    stop, result = tmp_path / "stop", tmp_path / "writer.json"
+    writer = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "log_writer.py"), str(db.path), str(stop), str(result)])
+    try:
+        time.sleep(0.3)
+        outcome = run_backfill(db.path, tmp_path / "models.txt")
+        time.sleep(0.3)
+    finally:
+        stop.touch()
+        writer.wait(timeout=30)
+    written = json.loads(result.read_text())
+    assert written["errors"] == []
+    assert len(written["inserted"]) > 20
+    conn = sqlite3.connect(db.path)
+    present = {r[0] for r in conn.execute("SELECT id FROM responses WHERE id LIKE '01live%'")}
+    assert present == set(written["inserted"])
+    if outcome.exit_code == 0:
+        assert conn.execute("SELECT count(DISTINCT consortium_id) FROM responses").fetchone()[0] == 300
+        assert conn.execute("SELECT count(*) FROM responses WHERE id LIKE '01live%' AND consortium_id IS NOT NULL").fetchone()[0] == 0
+    else:
+        assert "database is busy" in outcome.output
+    conn.close()
