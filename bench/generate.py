@@ -254,8 +254,10 @@ class Config:
 class Generator:
     CONSORTIUM_SHARE = 0.35   # target share of rows that belong to runs
 
-    def __init__(self, seed: int, rows: int, days: float, truth_fh=None):
+    def __init__(self, seed: int, rows: int, days: float, truth_fh=None,
+                 concurrency: float = 0.12):
         self.rng = random.Random(seed)
+        self.concurrency = concurrency
         self.target_rows = rows
         self.corpus = Corpus(random.Random(seed * 7919 + 1))
         self.truth_fh = truth_fh
@@ -588,7 +590,7 @@ class Generator:
                                          drop_conf)
             # the arbiter's id is minted before its call runs, a few ms after
             # the last member row was written
-            a_id_t = t + rng.uniform(0.0005, 0.01)
+            a_id_t = t + rng.lognormvariate(-4.6, 0.9)     # ~10 ms
             a_start = a_id_t + rng.uniform(0.0003, 0.003)
             a_end = a_start + rng.uniform(8, 90)
             aid = self.row(arbiter, arbiter_prompt, arb_text, a_start, a_end,
@@ -768,7 +770,7 @@ class Generator:
         self.stats["runs_output" if kind == "output" else "runs_no_output"] += 1
         self.write_truth(truth, version, kind, name)
         # someone else (another terminal, a script) prompts meanwhile
-        if rng.random() < 0.12:
+        if rng.random() < self.concurrency:
             for _ in range(rng.randint(1, 3)):
                 self.stats["concurrent_plain"] += 1
                 self.plain(rng.uniform(t0, end))
@@ -827,6 +829,9 @@ def main(argv=None):
     ap.add_argument("--with-columns", action="store_true",
                     help="pre-create consortium_id, is_arbiter_response and "
                          "idx_consortium_id like the user's own database")
+    ap.add_argument("--concurrency", type=float, default=0.12,
+                    help="share of runs during which 1-3 plain prompts are "
+                         "logged from elsewhere (default 0.12)")
     ap.add_argument("--truth", action="store_true",
                     help="also write OUT.truth.jsonl (true runs and roles)")
     ap.add_argument("--llm-version", default=LLM_VERSION)
@@ -844,7 +849,7 @@ def main(argv=None):
 
     truth_fh = open(str(out) + ".truth.jsonl", "w") if args.truth else None
     days = max(30.0, args.rows / args.rows_per_day)
-    gen = Generator(args.seed, args.rows, days, truth_fh)
+    gen = Generator(args.seed, args.rows, days, truth_fh, args.concurrency)
 
     conn = sqlite3.connect(tmp, isolation_level=None)
     conn.execute("PRAGMA journal_mode=OFF")

@@ -78,6 +78,8 @@ class LogsDB:
         self.path = pathlib.Path(path)
         shutil.copy(schema_source(), self.path)
         self.conn = sqlite3.connect(self.path)
+        # Test databases only: no fsync per logged row.
+        self.conn.execute("PRAGMA synchronous = OFF")
         self.conn.executescript(
             "DELETE FROM responses; DELETE FROM conversations; DROP TABLE IF EXISTS consortium_configs;"
         )
