@@ -682,7 +682,11 @@ class Generator:
             if text is None:
                 text = self.member_text(version, it)
                 if it == 0 and rng.random() < 0.3:
+                    # answers of temperature-0 members repeat verbatim when
+                    # a recent prompt is asked again; keep only recent ones
                     self.deterministic_cache[key] = text
+                    if len(self.deterministic_cache) > 400:
+                        del self.deterministic_cache[next(iter(self.deterministic_cache))]
             # 0.3 logs before reading the text: id ~ start; 0.4/0.5 after
             id_t = start - 0.0008 if version == "0.3" else end + rng.uniform(0.0002, 0.002)
             rid = self.row(model, xml_prompt, text, start, end, id_t,
@@ -927,10 +931,15 @@ def main(argv=None):
         truth_fh.close()
 
     took = time.perf_counter() - t_begin
+    try:
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except ImportError:
+        peak = float("nan")
     size_mb = out.stat().st_size / 1e6
     s = gen.stats
-    print(f"{out}: {written[0]} rows, {size_mb:.1f} MB, {took:.1f} s "
-          f"(seed {args.seed})")
+    print(f"{out}: {written[0]} rows, {size_mb:.1f} MB, {took:.1f} s, "
+          f"peak RSS {peak:.0f} MB (seed {args.seed})")
     print(f"runs: {s['runs']} ({s['runs_output']} with output, "
           f"{s['runs_no_output']} without, of which {s['runs_failed']} failed; "
           f"{s['nested_runs']} nested), {s['iterations']} iterations, "

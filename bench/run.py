@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""Benchmark the project's backfill against a scan floor and the yardstick.
+
+    python bench/run.py [--sizes 20000,100000] [--repeat 3] [--seed 1]
+                        [--json PATH] [--warm] [--timeout 3600]
+
+For each size, generates (once, cached under build/bench/) a logs.db with
+bench/generate.py, then times the median of --repeat runs of
+
+* floor: ``select sum(length(prompt)) + sum(length(response)) from responses``
+  through python's sqlite3 (the cost of reading every prompt and response once);
+* yardstick: bench/yardstick.py, the user's original plan as written (skipped
+  above 100k rows);
+* project: ``PYTHON backfill.py backfill -d COPY --models-file MODELS
+  --no-backup`` with PYTHON = .venv/bin/python if it exists, else this Python
+  (shown as n/a while backfill.py does not exist or fails);
+
+each in a fresh subprocess on a fresh copy of the database whose pages have
+been dropped from the page cache (fsync + posix_fadvise DONTNEED) unless
+--warm. Wall time is time.perf_counter() around the subprocess, peak RSS its
+ru_maxrss from os.wait4. After the first yardstick and project run the copy is
+scored against the generator's truth (bench/score.py): "exact" is the number
+of runs with an output row grouped exactly right.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import mmap
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORK = ROOT / "build" / "bench"
+YARDSTICK_MAX_ROWS = 100_000
+
+FLOOR_CODE = ("import sqlite3, sys\n"
+              "c = sqlite3.connect(sys.argv[1])\n"
+              "print(c.execute('select sum(length(prompt)) + sum(length(response))"
+              " from responses').fetchone()[0])\n")
+
+
+# --------------------------------------------------------------------------
+# page cache
+
+_libc = None
+
+
+def _mincore_fraction(path: Path) -> float | None:
+    """Share of the file's pages in the page cache (None if unknown)."""
+    global _libc
+    try:
+        if _libc is None:
+            _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        size = path.stat().st_size
+        if size == 0:
+            return 0.0
+        page = mmap.PAGESIZE
+        npages = (size + page - 1) // page
+        with open(path, "rb") as f:
+            mm = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY)
+            try:
+                buf = ctypes.c_char.from_buffer(mm)
+                addr = ctypes.addressof(buf)
+                vec = (ctypes.c_ubyte * npages)()
+                rc = _libc.mincore(ctypes.c_void_p(addr), ctypes.c_size_t(size), vec)
+                del buf
+                if rc != 0:
+                    return None
+                return sum(b & 1 for b in vec) / npages
+            finally:
+                mm.close()
+    except Exception:
+        return None
+
+
+def drop_cache(path: Path) -> float | None:
+    """fsync the file and ask the kernel to drop its pages; returns the share
+    of pages still resident afterwards (None if that cannot be told)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+    except (AttributeError, OSError):
+        return None
+    return _mincore_fraction(path)
+
+
+# --------------------------------------------------------------------------
+# databases
+
+
+def generator_stamp() -> str:
+    h = hashlib.sha256()
+    for p in [HERE / "generate.py", *sorted((HERE / "templates").iterdir())]:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def ensure_db(rows: int, seed: int, with_columns: bool) -> tuple[Path, dict]:
+    tag = f"logs-{rows}-s{seed}" + ("-cols" if with_columns else "")
+    db = WORK / f"{tag}.db"
+    stamp = WORK / f"{tag}.stamp.json"
+    want = generator_stamp()
+    if db.exists() and stamp.exists():
+        info = json.loads(stamp.read_text())
+        if info.get("generator") == want:
+            return db, info
+    cmd = [sys.executable, str(HERE / "generate.py"), str(db), "--rows",
+           str(rows), "--seed", str(seed), "--truth"]
+    if with_columns:
+        cmd.append("--with-columns")
+    print(f"generating {db.name} ...", flush=True)
+    t = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    took = time.perf_counter() - t
+    print("  " + out.strip().replace("\n", "\n  "), flush=True)
+    info = {"generator": want, "rows": rows, "seed": seed,
+            "generate_s": round(took, 2), "generate_output": out.strip()}
+    stamp.write_text(json.dumps(info, indent=1))
+    return db, info
+
+
+def fresh_copy(db: Path, warm: bool) -> tuple[Path, float | None]:
+    copy = WORK / f"run-{os.getpid()}-{db.name}"
+    for p in (copy, Path(str(copy) + "-journal")):
+        if p.exists():
+            p.unlink()
+    shutil.copyfile(db, copy)
+    resident = None if warm else drop_cache(copy)
+    return copy, resident
+
+
+def remove_copy(copy: Path):
+    for p in (copy, Path(str(copy) + "-journal"), Path(str(copy) + "-wal"),
+              Path(str(copy) + "-shm")):
+        if p.exists():
+            p.unlink()
+    for p in copy.parent.glob(copy.name + "*.bak*"):
+        p.unlink()
+
+
+# --------------------------------------------------------------------------
+# timing
+
+
+def timed(cmd: list[str], timeout: float | None, log_path: Path) -> dict:
+    """Run cmd in a subprocess; wall time, peak RSS (MB) and exit status."""
+    killed = threading.Event()
+    with open(log_path, "w") as log:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, cwd=ROOT)
+
+        def kill():
+            killed.set()
+            p.kill()
+        timer = threading.Timer(timeout, kill) if timeout else None
+        if timer:
+            timer.start()
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        if timer:
+            timer.cancel()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return {"ok": p.returncode == 0 and not killed.is_set(),
+            "timeout": killed.is_set(), "exit": p.returncode, "wall": wall,
+            "rss_mb": ru.ru_maxrss / 1024}
+
+
+def tail(path: Path, n: int = 6) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def project_python() -> str:
+    venv = ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def yardstick_python() -> str | None:
+    for py in (project_python(), sys.executable):
+        r = subprocess.run([py, "-c", "from ksuid import Ksuid; Ksuid()"],
+                           capture_output=True)
+        if r.returncode == 0:
+            return py
+    return None
+
+
+def score_copy(copy: Path, truth: Path) -> dict | None:
+    if not truth.exists():
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".json", dir=WORK, delete=False) as f:
+        out = Path(f.name)
+    try:
+        r = subprocess.run([sys.executable, str(HERE / "score.py"), str(copy),
+                            str(truth), "--json", str(out)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            return None
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def measure(name: str, db: Path, make_cmd, repeat: int, warm: bool,
+            timeout: float | None, truth: Path | None, colds: list) -> dict:
+    runs, score, err = [], None, None
+    for i in range(repeat):
+        copy, resident = fresh_copy(db, warm)
+        colds.append(resident)
+        log = WORK / f"{name}-{db.stem}.log"
+        try:
+            r = timed(make_cmd(copy), timeout, log)
+            if not r["ok"]:
+                err = ("timeout" if r.get("timeout") else
+                       f"exit {r.get('exit')}: {tail(log)}")
+                break
+            runs.append(r)
+            if i == 0 and truth is not None:
+                score = score_copy(copy, truth)
+        finally:
+            remove_copy(copy)
+        print(f"  {name}: run {i + 1}/{repeat} {r['wall']:.2f} s, "
+              f"{r['rss_mb']:.0f} MB", flush=True)
+    if not runs:
+        return {"status": "failed", "error": err}
+    return {"status": "ok", "wall_s": statistics.median(r["wall"] for r in runs),
+            "walls": [round(r["wall"], 3) for r in runs],
+            "rss_mb": max(r["rss_mb"] for r in runs), "score": score,
+            "error": err}
+
+
+# --------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "project_python": project_python()}
+
+
+def fmt(v, spec=".2f", na="n/a"):
+    return na if v is None else format(v, spec)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="20000,100000")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", help="save the figures to this file")
+    ap.add_argument("--warm", action="store_true",
+                    help="do not drop the copies from the page cache")
+    ap.add_argument("--timeout", type=float, default=3600,
+                    help="seconds before a single run is given up (default 3600)")
+    ap.add_argument("--without-columns", action="store_true",
+                    help="databases without the user's hand-made columns")
+    ap.add_argument("--no-yardstick", action="store_true")
+    args = ap.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    WORK.mkdir(parents=True, exist_ok=True)
+
+    m = machine()
+    print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+          f"SQLite {m['sqlite']}; project Python {m['project_python']}", flush=True)
+    backfill = ROOT / "backfill.py"
+    proj_py = project_python()
+    ys_py = None if args.no_yardstick else yardstick_python()
+    if not args.no_yardstick and ys_py is None:
+        print("yardstick: n/a (needs svix-ksuid: pip install svix-ksuid)")
+
+    results, colds = [], []
+    for size in sizes:
+        db, info = ensure_db(size, args.seed, not args.without_columns)
+        truth = Path(str(db) + ".truth.jsonl")
+        models = Path(str(db) + ".models.txt")
+        res = {"rows": size, "db_mb": db.stat().st_size / 1e6,
+               "generate_s": info.get("generate_s")}
+        print(f"size {size}: {db.name}, {res['db_mb']:.0f} MB", flush=True)
+        res["floor"] = measure(
+            "floor", db, lambda c: [sys.executable, "-c", FLOOR_CODE, str(c)],
+            args.repeat, args.warm, args.timeout, None, colds)
+        if ys_py and size <= YARDSTICK_MAX_ROWS:
+            res["yardstick"] = measure(
+                "yardstick", db,
+                lambda c: [ys_py, str(HERE / "yardstick.py"), str(c),
+                           "--models-file", str(models)],
+                args.repeat, args.warm, args.timeout, truth, colds)
+        else:
+            res["yardstick"] = {"status": "skipped"}
+        if backfill.exists():
+            res["project"] = measure(
+                "project", db,
+                lambda c: [proj_py, str(backfill), "backfill", "-d", str(c),
+                           "--models-file", str(models), "--no-backup"],
+                args.repeat, args.warm, args.timeout, truth, colds)
+        else:
+            res["project"] = {"status": "n/a", "error": "backfill.py not found"}
+        for k in ("yardstick", "project"):
+            if res[k].get("error"):
+                print(f"  {k}: {res[k]['error']}", flush=True)
+        results.append(res)
+
+    # ---- report ----------------------------------------------------------
+    def wall(r, k):
+        return r[k]["wall_s"] if r[k].get("status") == "ok" else None
+
+    def rss(r, k):
+        return r[k]["rss_mb"] if r[k].get("status") == "ok" else None
+
+    def exact(r, k):
+        s = r[k].get("score") if r[k].get("status") == "ok" else None
+        if not s:
+            return None
+        w = s["with_output"]
+        return f"{w.get('exact', 0)}/{w.get('runs', 0)}"
+
+    print()
+    known = [c for c in colds if c is not None]
+    if args.warm:
+        cold_line = "cold reads: not attempted (--warm)"
+    elif colds and len(known) == len(colds) and max(known) < 0.05:
+        cold_line = (f"cold reads: yes, every copy dropped from the page cache "
+                     f"before its run (at most {max(known) * 100:.1f}% resident)")
+    elif known:
+        cold_line = (f"cold reads: partly, up to {max(known) * 100:.0f}% of a "
+                     f"copy still resident after posix_fadvise")
+    else:
+        cold_line = "cold reads: unknown (posix_fadvise/mincore unavailable)"
+    print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+          f"SQLite {m['sqlite']}")
+    print(cold_line)
+    print(f"median of {args.repeat} runs; project = {proj_py} backfill.py backfill")
+    head = ["rows", "db MB", "floor s", "yardstick s", "project s",
+            "proj/yard", "proj/floor", "floor RSS MB", "yard RSS MB",
+            "proj RSS MB", "yard exact", "proj exact"]
+    table = []
+    for r in results:
+        f, y, p = wall(r, "floor"), wall(r, "yardstick"), wall(r, "project")
+        ys = r["yardstick"].get("status")
+        table.append([
+            str(r["rows"]), f"{r['db_mb']:.0f}", fmt(f),
+            fmt(y, na={"skipped": "skipped", "failed": "failed"}.get(ys, "n/a")),
+            fmt(p, na="failed" if r["project"].get("status") == "failed" else "n/a"),
+            fmt(p / y if p and y else None), fmt(p / f if p and f else None),
+            fmt(rss(r, "floor"), ".0f"), fmt(rss(r, "yardstick"), ".0f"),
+            fmt(rss(r, "project"), ".0f"),
+            exact(r, "yardstick") or "-", exact(r, "project") or "-"])
+    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
+    print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+    for row in table:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+    by = {r["rows"]: r for r in results}
+    scaling = {}
+    if 20000 in by and 100000 in by:
+        for k in ("floor", "yardstick", "project"):
+            a, b = wall(by[20000], k), wall(by[100000], k)
+            scaling[k] = b / a if a and b else None
+        print("time(100k)/time(20k): " + ", ".join(
+            f"{k} {fmt(v)}" for k, v in scaling.items()))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"machine": m, "cold": cold_line, "repeat": args.repeat,
+                       "seed": args.seed, "results": results,
+                       "time_100k_over_20k": scaling}, fh, indent=1)
+        print(f"figures saved to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
