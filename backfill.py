@@ -184,7 +184,7 @@ def consortium_names(conn, models_file):
     return names
 
 
-def prepare(conn, columns, names, window):
+def prepare(conn, columns, names, window, include_orphans=False):
     """Temp views and tables over a snapshot of responses up to its current last row."""
     max_rid = conn.execute("SELECT coalesce(max(rowid), 0) FROM responses").fetchone()[0]
     has_column = "consortium_id" in columns
@@ -196,33 +196,66 @@ def prepare(conn, columns, names, window):
         max_rid=max_rid,
         window_days=window / 86400,
         prefix_length=arbiter.PREFIX_LENGTH,
+        include_orphans=include_orphans,
     )
 
 
 def analyse(conn, params):
     """Find every run and every row it claims, into the temp table assignments."""
     run_sql(conn, "runs", params)
-    outputs = [row[0] for row in conn.execute("SELECT output_rid FROM runs ORDER BY output_rid")]
-    for low, high in ranges(outputs, RUNS_PER_READ):
+    runs = [row[0] for row in conn.execute("SELECT run_rid FROM runs ORDER BY run_rid")]
+    for low, high in ranges(runs, RUNS_PER_READ):
         run_sql(conn, "parse", dict(params, low=low, high=high))
-    run_sql(conn, "snippets", params)
+        run_sql(conn, "snippets", dict(params, low=low, high=high))
+    run_sql(conn, "windows", params)
     for low, high in row_ranges(params["max_rid"]):
         run_sql(conn, "candidates", dict(params, low=low, high=high))
     conn.execute("CREATE INDEX temp.candidates_by_response ON candidates (response_hash)")
     conn.execute("CREATE INDEX temp.candidates_by_synthesis ON candidates (synthesis_hash)")
-    grouped = [row[0] for row in conn.execute("SELECT output_rid FROM runs WHERE skip_reason IS NULL ORDER BY output_rid")]
+    grouped = [row[0] for row in conn.execute("SELECT run_rid FROM runs WHERE skip_reason IS NULL ORDER BY run_rid")]
     claimed = set()
     # Earlier syntheses claim first: a row that is both is an intermediate arbiter.
-    for name, role in (("synthesis_matches", "intermediate_arbiter"), ("member_matches", "member")):
-        for low, high in ranges(grouped, RUNS_PER_READ):
-            rows = conn.execute(sql_text(name), dict(params, low=low, high=high)).fetchall()
-            conn.executemany(
-                "INSERT INTO assignments (rid, run_rid, role, iteration, quoted_by_rid, source)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                claim(rows, claimed, role),
-            )
+    for low, high in ranges(grouped, RUNS_PER_READ):
+        claim_matches(conn, params, low, high, claimed, "synthesis_matches", "intermediate_arbiter")
+    for low, high in ranges(grouped, RUNS_PER_READ):
+        claim_matches(conn, params, low, high, claimed, "member_matches", "member")
+    if params["include_orphans"]:
+        orphan_runs(conn, params, claimed)
     run_sql(conn, "assignments", params)
     run_sql(conn, "review", params)
+
+
+def orphan_runs(conn, params, claimed):
+    """Each arbiter row no run claimed, latest first, anchors a run of its own.
+
+    Latest first, so that a chain's last arbiter claims the earlier ones as
+    intermediate arbiters before any of them could anchor a run.
+    """
+    arbiters = conn.execute(
+        "SELECT rid FROM candidates WHERE arbiter_format IS NOT NULL ORDER BY rid DESC"
+    ).fetchall()
+    for (rid,) in arbiters:
+        if rid in claimed:
+            continue
+        bounds = dict(params, rid=rid, low=rid - 1, high=rid)
+        run_sql(conn, "orphan_run", bounds)
+        run_sql(conn, "parse", bounds)
+        if conn.execute("SELECT skip_reason FROM runs WHERE run_rid = ?", [rid]).fetchone()[0]:
+            conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
+            continue
+        claimed.add(rid)
+        run_sql(conn, "snippets", bounds)
+        claim_matches(conn, params, rid - 1, rid, claimed, "synthesis_matches", "intermediate_arbiter")
+        claim_matches(conn, params, rid - 1, rid, claimed, "member_matches", "member")
+
+
+def claim_matches(conn, params, low, high, claimed, matches, role):
+    rows = conn.execute(sql_text(matches), dict(params, low=low, high=high)).fetchall()
+    conn.executemany(
+        "INSERT INTO assignments (rid, run_rid, role, iteration, quoted_by_rid, source)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        claim(rows, claimed, role),
+    )
 
 
 def claim(rows, claimed, role):
@@ -250,8 +283,9 @@ def claim(rows, claimed, role):
 def summarise(conn):
     one = lambda sql: conn.execute(sql).fetchone()[0]
     return {
-        "output_rows_found": one("SELECT count(*) FROM runs"),
-        "runs_grouped": one("SELECT count(*) FROM runs WHERE skip_reason IS NULL"),
+        "output_rows_found": one("SELECT count(*) FROM runs WHERE output_rid IS NOT NULL"),
+        "runs_grouped": one("SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL"),
+        "orphan_runs_grouped": one("SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NULL"),
         "runs_skipped": dict(
             conn.execute(
                 "SELECT skip_reason, count(*) FROM runs WHERE skip_reason IS NOT NULL"

@@ -1,10 +1,11 @@
 -- The anchors of every grouped run: its final arbiter and its output row.
 INSERT INTO assignments (rid, run_rid, role, iteration, quoted_by_rid, source)
-SELECT arbiter_rid, output_rid, 'final_arbiter', json_extract(parsed, '$.iterations'), NULL, 'row before the output'
+SELECT arbiter_rid, run_rid, 'final_arbiter', json_extract(parsed, '$.iterations'), NULL,
+       CASE WHEN output_rid IS NULL THEN 'last arbiter of an orphan run' ELSE 'row before the output' END
 FROM runs WHERE skip_reason IS NULL
 UNION ALL
-SELECT output_rid, output_rid, 'final_output', NULL, NULL, 'model is a consortium name'
-FROM runs WHERE skip_reason IS NULL;
+SELECT output_rid, run_rid, 'final_output', json_extract(parsed, '$.iterations'), NULL, 'model is a consortium name'
+FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL;
 
 -- Every grouped row as it will be written: its run's KSUID, its flag, and
 -- for members their 1-based rank in log order within their iteration.
@@ -27,6 +28,6 @@ SELECT
             ORDER BY assignments.rid
         )
     END AS member_index,
-    consortium_ksuid(runs.arbiter_datetime, runs.output_id) AS consortium_id
+    consortium_ksuid(runs.arbiter_datetime, coalesce(runs.output_id, runs.arbiter_id)) AS consortium_id
 FROM assignments
-JOIN runs ON runs.output_rid = assignments.run_rid;
+JOIN runs ON runs.run_rid = assignments.run_rid;

@@ -1,7 +1,8 @@
 -- Rows not yet grouped, read one rowid range at a time so that a running llm
 -- is never kept waiting on one long read. Arbiter-looking rows are kept
 -- everywhere (to count orphans); content hashes are only taken for rows
--- inside some run's window.
+-- inside some run's window, or for every row when any arbiter row may
+-- anchor a run of its own (--include-orphans).
 INSERT INTO candidates (rid, dt, arbiter_format, response_hash, synthesis_hash)
 SELECT
     rid,
@@ -15,7 +16,7 @@ FROM (
         dt,
         response,
         arbiter_format(substr(prompt, 1, :prefix_length)) AS format,
-        dt >= (
+        :include_orphans OR dt >= (
             SELECT window_start FROM run_windows
             WHERE run_windows.arbiter_rid > logged.rid
             ORDER BY arbiter_rid LIMIT 1

@@ -10,13 +10,13 @@ SELECT
     snippets.quotes,
     candidates.rid
 FROM snippets
-JOIN runs ON runs.output_rid = snippets.run_rid
+JOIN runs ON runs.run_rid = snippets.run_rid
 JOIN candidates ON candidates.response_hash = snippets.hash
 JOIN logged AS arbiter ON arbiter.rid = runs.arbiter_rid
 JOIN logged AS candidate ON candidate.rid = candidates.rid
 WHERE snippets.kind = 'member'
-  AND runs.output_rid > :low AND runs.output_rid <= :high
+  AND runs.run_rid > :low AND runs.run_rid <= :high
   AND candidates.rid < runs.arbiter_rid
   AND candidates.dt >= runs.window_start
   AND candidate.response = substr(arbiter.prompt, snippets.start, snippets.length)
-ORDER BY runs.output_rid, candidates.rid DESC;
+ORDER BY runs.run_rid, candidates.rid DESC;

@@ -3,16 +3,17 @@
 -- another prompt than the output's, skips its run.
 UPDATE runs
 SET parsed = arbiter_parse((SELECT prompt FROM logged WHERE rid = runs.arbiter_rid))
-WHERE skip_reason IS NULL AND output_rid > :low AND output_rid <= :high;
+WHERE skip_reason IS NULL AND run_rid > :low AND run_rid <= :high;
 
 UPDATE runs
 SET skip_reason = 'malformed arbiter prompt: ' || json_extract(parsed, '$.error')
-WHERE skip_reason IS NULL AND output_rid > :low AND output_rid <= :high
+WHERE skip_reason IS NULL AND run_rid > :low AND run_rid <= :high
   AND json_extract(parsed, '$.error') IS NOT NULL;
 
 UPDATE runs
 SET skip_reason = 'original prompt does not match'
-WHERE skip_reason IS NULL AND output_rid > :low AND output_rid <= :high
+WHERE skip_reason IS NULL AND run_rid > :low AND run_rid <= :high
+  AND output_rid IS NOT NULL
   AND (
       SELECT instr(
           substr(arbiter.prompt,

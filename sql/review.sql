@@ -16,7 +16,7 @@ SELECT
 FROM runs
 JOIN logged AS output ON output.rid = runs.output_rid
 LEFT JOIN logged AS previous ON previous.rid = runs.arbiter_rid
-WHERE runs.skip_reason IS NOT NULL
+WHERE runs.skip_reason IS NOT NULL AND runs.output_rid IS NOT NULL
 UNION ALL
 SELECT
     logged.id,

@@ -18,3 +18,31 @@ CREATE TEMP TABLE assignments (
     quoted_by_rid INTEGER,
     source TEXT
 );
+
+-- One row per run found: keyed by its output row, or by its final arbiter
+-- for an orphan run (--include-orphans), which has no output row.
+CREATE TEMP TABLE runs (
+    run_rid INTEGER PRIMARY KEY,
+    output_rid INTEGER,
+    output_id TEXT,
+    arbiter_rid INTEGER,
+    arbiter_id TEXT,
+    arbiter_datetime TEXT,
+    window_start REAL,
+    skip_reason TEXT,
+    parsed TEXT
+);
+
+-- The texts each run's final arbiter quotes, one row per distinct text of a
+-- kind: member answers and earlier syntheses. A text quoted k times may
+-- claim k rows.
+CREATE TEMP TABLE snippets (
+    run_rid INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    hash INTEGER,
+    start INTEGER,
+    length INTEGER,
+    quotes TEXT
+);
+
+CREATE INDEX temp.snippets_by_run ON snippets (run_rid, kind);
