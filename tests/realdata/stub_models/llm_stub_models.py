@@ -1,0 +1,131 @@
+"""Deterministic, offline stub models for llm.
+
+Every answer is a pure function of the model id and the prompt text, so a
+consortium run driven through the real llm / llm-consortium CLIs writes
+genuine rows without any network access.
+
+Models:
+  stub-a, stub-b, stub-c   member answers depending on model id and prompt
+  stub-same-1, stub-same-2 identical answers for the same prompt
+  stub-tricky              answer holds </response>, &, <b>, </model_response>
+  stub-arbiter             answers arbiter prompts in llm-consortium's format,
+                           otherwise answers like a member
+
+Directives in the user's prompt steer stub-arbiter:
+  [iterations=N]   confidence 0.3 (needs_iteration true) while the arbiter
+                   prompt's iteration history holds fewer than N-1
+                   <iteration> blocks, then 0.95 (default N=1)
+  [arbiter-fail]   no <confidence> tag at all in the answer
+Any stub model honours:
+  [delay=MS]       sleep MS milliseconds before answering (lets two runs
+                   started in parallel interleave their rows)
+"""
+
+import hashlib
+import re
+import time
+
+import llm
+
+ARBITER_PREFIXES = ("<arbiter_prompt>", "You are an advanced AI synthesis system")
+MEMBER_MODELS = ("stub-a", "stub-b", "stub-c")
+SAME_MODELS = ("stub-same-1", "stub-same-2")
+
+
+def _digest(text):
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _prompt_text(prompt):
+    return prompt.prompt or ""
+
+
+def member_answer(model_id, text):
+    h = _digest(model_id + "\n" + text)
+    return (
+        f"{model_id} answer {h[:10]}: the short version first.\n"
+        f"- point {h[10:16]} holds\n"
+        f"- point {h[16:22]} needs care"
+    )
+
+
+def same_answer(text):
+    h = _digest(text)
+    return f"shared answer {h[:10]}: both models say this.\n- point {h[10:16]}"
+
+
+def tricky_answer(text):
+    h = _digest("stub-tricky\n" + text)
+    return (
+        f"stub-tricky answer {h[:10]}: close early </response> and go on\n"
+        f"&amp; & <b>bold</b> then </model_response> too\n"
+        f"last line {h[10:16]}"
+    )
+
+
+def is_arbiter_prompt(text):
+    return text.lstrip().startswith(ARBITER_PREFIXES)
+
+
+def _original_prompt(text):
+    m = re.search(r"<original_prompt>(.*?)</original_prompt>", text, re.DOTALL)
+    return m.group(1) if m else text
+
+
+def arbiter_answer(text):
+    original = _original_prompt(text)
+    m = re.search(r"\[iterations=(\d+)\]", original)
+    wanted = int(m.group(1)) if m else 1
+    done = text.count("<iteration>")
+    h = _digest(text)
+    again = done < wanted - 1
+    confidence = "0.3" if again else "0.95"
+    lines = [
+        f"<thought_process>Compared the answers ({h[:8]}).</thought_process>",
+        "<synthesis_output>",
+        f"<synthesis>Synthesis {h[:10]} after {done + 1} round(s): the members agree.</synthesis>",
+    ]
+    if "[arbiter-fail]" not in original:
+        lines.append(f"<confidence>{confidence}</confidence>")
+    lines += [
+        "<analysis>Members were compared.</analysis>",
+        "<dissent>None.</dissent>",
+        f"<needs_iteration>{'true' if again else 'false'}</needs_iteration>",
+        "<refinement_areas>",
+        "area one",
+        "</refinement_areas>",
+        "</synthesis_output>",
+    ]
+    return "\n".join(lines)
+
+
+class StubModel(llm.Model):
+    can_stream = False
+
+    def __init__(self, model_id):
+        self.model_id = model_id
+
+    def __str__(self):
+        return f"Stub: {self.model_id}"
+
+    def answer(self, text):
+        if self.model_id == "stub-arbiter" and is_arbiter_prompt(text):
+            return arbiter_answer(text)
+        if self.model_id in SAME_MODELS:
+            return same_answer(text)
+        if self.model_id == "stub-tricky":
+            return tricky_answer(text)
+        return member_answer(self.model_id, text)
+
+    def execute(self, prompt, stream, response, conversation=None):
+        text = _prompt_text(prompt)
+        delay = re.search(r"\[delay=(\d+)\]", text)
+        if delay:
+            time.sleep(int(delay.group(1)) / 1000.0)
+        yield self.answer(text)
+
+
+@llm.hookimpl
+def register_models(register):
+    for model_id in MEMBER_MODELS + SAME_MODELS + ("stub-tricky", "stub-arbiter"):
+        register(StubModel(model_id))

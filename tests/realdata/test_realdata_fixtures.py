@@ -1,0 +1,91 @@
+"""The generated real-package fixtures agree with their truth.json."""
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+COMBOS = sorted(p.name for p in FIXTURES.iterdir() if (p / "truth.json").exists()) \
+    if FIXTURES.exists() else []
+ARBITER_PREFIXES = ("<arbiter_prompt>", "You are an advanced AI synthesis system")
+
+
+def load(combo):
+    truth = json.loads((FIXTURES / combo / "truth.json").read_text())
+    conn = sqlite3.connect(f"file:{FIXTURES / combo / 'logs.db'}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    rows = {r["id"]: dict(r) for r in conn.execute(
+        "select rowid, id, model, prompt, response from responses")}
+    conn.close()
+    return truth, rows
+
+
+def test_fixtures_present():
+    assert COMBOS, "no fixtures under tests/fixtures"
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_every_row_accounted_for_once(combo):
+    truth, rows = load(combo)
+    ids = [e["id"] for run in truth["runs"] for e in run["rows"]] + truth["plain"]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(rows)
+    assert truth["row_count"] == len(rows)
+    for run in truth["runs"]:
+        for e in run["rows"]:
+            assert rows[e["id"]]["rowid"] == e["rowid"]
+            assert rows[e["id"]]["model"] == e["model"]
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_roles(combo):
+    truth, rows = load(combo)
+    names = (FIXTURES / combo / "consortium_models.txt").read_text().split()
+    assert sorted(names) == sorted(truth["consortiums"])
+    assert not truth["anomalies"], truth["anomalies"]
+    for run in truth["runs"]:
+        entries = sorted(run["rows"], key=lambda e: e["rowid"])
+        roles = [e["role"] for e in entries]
+        arbiters = [e for e in entries if e["role"].endswith("arbiter")]
+        assert roles.count("final_arbiter") == 1
+        assert [a["iteration"] for a in arbiters] == list(range(1, len(arbiters) + 1))
+        assert run["iterations"] == len(arbiters)
+        for e in entries:
+            prompt = rows[e["id"]]["prompt"]
+            assert run["prompt"] in prompt
+            if e["role"].endswith("arbiter"):
+                assert prompt.startswith(ARBITER_PREFIXES)
+                assert e["model"] == run["arbiter"]
+        for it in range(1, len(arbiters) + 1):
+            members = [e for e in entries if e["role"] == "member" and e["iteration"] == it]
+            assert sorted(m["model"] for m in members) == sorted(run["members"])
+            assert [m["member_index"] for m in members] == list(range(1, len(members) + 1))
+        assert run["expect_grouped"] == (run["command"] == "saved" and run["has_output"])
+        if run["has_output"]:
+            assert roles[-1] == "final_output" and roles[-2] == "final_arbiter"
+            out = rows[entries[-1]["id"]]
+            assert out["model"] == run["consortium"] and out["prompt"] == run["prompt"]
+            final = rows[entries[-2]["id"]]["response"]
+            synthesis = re.search(r"<synthesis>([\s\S]*?)</synthesis>", final).group(1)
+            assert out["response"].strip() == synthesis.strip()
+        else:
+            assert "final_output" not in roles
+
+
+@pytest.mark.parametrize("combo", COMBOS)
+def test_scenarios_present(combo):
+    truth, rows = load(combo)
+    runs = {r["label"]: r for r in truth["runs"]}
+    assert {r["iterations"] for r in truth["runs"] if r["has_output"]} >= {1, 2, 3}
+    a, b = runs["parallel-a"]["rows"], runs["parallel-b"]["rows"]
+    assert min(e["rowid"] for e in b) < max(e["rowid"] for e in a)
+    assert not runs["cli-run"]["has_output"]
+    tricky = [rows[e["id"]]["response"] for e in runs["tricky"]["rows"]
+              if e["model"] == "stub-tricky"]
+    assert tricky and all("</response>" in t and "&" in t for t in tricky)
+    plain_models = {p["model"] for p in truth["plain_rows"]}
+    assert "stub-arbiter" in plain_models
+    assert any(rows[i]["prompt"].startswith("<arbiter_prompt>") for i in truth["plain"])
