@@ -40,12 +40,12 @@ class Problem(click.ClickException):
     exit_code = 2
 
 
-def load_migrations():
-    """The migration set in migrations/migrations.py (a file `sqlite-utils migrate` also runs)."""
+def schema():
+    """migrations/migrations.py: run as `sqlite-utils migrate` runs it, a file, not a module."""
     namespace = {}
     path = HERE / "migrations" / "migrations.py"
     exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return namespace["migrations"]
+    return namespace
 
 
 def sql_text(name, **fill):
@@ -187,8 +187,13 @@ def consortium_names(conn, models_file):
 def prepare(conn, columns, names, window, include_orphans=False):
     """Temp views and tables over a snapshot of responses up to its current last row."""
     max_rid = conn.execute("SELECT coalesce(max(rowid), 0) FROM responses").fetchone()[0]
-    has_column = "consortium_id" in columns
-    run_sql(conn, "logged", consortium_id="consortium_id" if has_column else "NULL", max_rid=int(max_rid))
+    run_sql(
+        conn,
+        "logged",
+        consortium_id="consortium_id" if "consortium_id" in columns else "NULL",
+        duration_ms="duration_ms" if "duration_ms" in columns else "NULL",
+        max_rid=int(max_rid),
+    )
     run_sql(conn, "scratch")
     conn.executemany("INSERT INTO consortium_names (name) VALUES (?)", [(n,) for n in sorted(names)])
     run_sql(conn, "pairs")
@@ -368,7 +373,7 @@ def write(conn, params, found_at):
     db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        load_migrations().apply(db)
+        schema()["migrations"].apply(db)
         triggers = fts_update_triggers(conn)
         for name, _ in triggers:
             conn.execute(f"DROP TRIGGER [{name}]")
@@ -377,6 +382,8 @@ def write(conn, params, found_at):
         updated = conn.execute(statements_[0], params).rowcount
         for statement in statements_[1:]:
             conn.execute(statement, dict(params, found_at=found_at))
+        runs_table, members_table = schema()["history_tables"](db)
+        run_sql(conn, "history", params, runs=runs_table, members=members_table)
         for _, sql in triggers:
             conn.execute(sql)
         conn.execute("COMMIT")
@@ -389,7 +396,7 @@ def write(conn, params, found_at):
 
 def pending_migrations(conn):
     db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
-    return [m.name for m in load_migrations().pending(db)]
+    return [m.name for m in schema()["migrations"].pending(db)]
 
 
 def database_error(path, error):
@@ -463,8 +470,13 @@ def cli():
     type=click.Path(dir_okay=False, path_type=pathlib.Path),
     help="Write a JSON report here: summary, skipped runs and orphan arbiter rows",
 )
+@click.option(
+    "--include-orphans",
+    is_flag=True,
+    help="Also group arbiter chains that have no output row (llm consortium run, failed runs)",
+)
 @busy_option
-def backfill(database, models_file, window, dry_run, no_backup, backup_path, report, busy_timeout):
+def backfill(database, models_file, window, dry_run, no_backup, backup_path, report, include_orphans, busy_timeout):
     """Find consortium runs and fill consortium_id and is_arbiter_response.
 
     Rows that already have a consortium_id are never changed: run it again
@@ -486,7 +498,7 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
                 "no consortium names: pass --models-file, or save consortiums "
                 "(the consortium_configs table is missing or empty)"
             )
-        params = prepare(conn, columns, names, window_seconds)
+        params = prepare(conn, columns, names, window_seconds, include_orphans)
         analyse(conn, params)
         summary = summarise(conn)
         to_write = sum(summary["rows_by_role"].values())
@@ -534,6 +546,8 @@ def print_summary(summary):
     lines += [f"  {reason}: {count}" for reason, count in summary["runs_skipped"].items()]
     roles = summary["rows_by_role"]
     verb = "Rows to update" if summary["dry_run"] else "Rows updated"
+    if summary["orphan_runs_grouped"]:
+        lines.append(f"Orphan runs grouped (--include-orphans): {summary['orphan_runs_grouped']}")
     lines.append(f"{verb}: {summary['rows_updated'] if not summary['dry_run'] else sum(roles.values())}")
     lines += [
         f"  final outputs (0): {roles['final_output']}",
@@ -576,6 +590,12 @@ def verify(database, models_file, window, busy_timeout):
         if not counts:
             click.echo(f"{path}: no grouped rows yet: nothing to verify")
             return
+        db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+        runs_table, _ = schema()["history_tables"](db)
+        if db[runs_table].exists():
+            conn.execute(
+                f"INSERT INTO orphan_runs SELECT id FROM [{runs_table}] WHERE output_response_id IS NULL"
+            )
         params = dict(window_days=parse_window(window) / 86400, prefix_length=arbiter.PREFIX_LENGTH)
         violations = []
         for name, statement in checks(sql_text("verify")):
@@ -597,6 +617,119 @@ def verify(database, models_file, window, busy_timeout):
     click.echo("OK: no violations")
 
 
+RULES = {
+    "final_output": "its model, {config_name}, is a saved consortium name; the row logged right before it, "
+    "{quoted_by_or_arbiter}, is its final arbiter",
+    "final_arbiter": "it is the row logged right before the output row {output_id}, its prompt is an arbiter "
+    "prompt, and its <original_prompt> contains the output's prompt",
+    "intermediate_arbiter": "its synthesis equals the iteration {iteration} <synthesis> quoted in the "
+    "<iteration_history> of final arbiter {quoted_by}, and it was asked about the same original prompt",
+    "member": "its response equals, byte for byte, an answer quoted in the <{source}> of final arbiter "
+    "{quoted_by}, as one of iteration {iteration}",
+}
+
+
+def describe(row_id, fact):
+    """One paragraph on why a row belongs to its run."""
+    where = f"iteration {fact['iteration']} of {fact['iteration_count']}" if fact["iteration"] else "no iteration"
+    if fact["role"] == "member":
+        where += f", member {fact['member_index']}"
+    name = fact["config_name"] or "an orphan run, no output row"
+    rule = RULES[fact["role"]]
+    if fact["role"] == "final_arbiter" and not fact["output_id"]:
+        rule = "it is the last arbiter of a chain no output row follows, grouped by --include-orphans"
+    rule = rule.format(**dict(fact, quoted_by_or_arbiter=fact["final_arbiter_response_id"]))
+    return (
+        f"{row_id} is the {fact['role'].replace('_', ' ')} ({where}) of run {fact['run_id']} ({name}).\n"
+        f"Rule: {rule}."
+    )
+
+
+@cli.command()
+@click.argument("row_id")
+@database_option
+@models_option
+@window_option
+@busy_option
+def explain(row_id, database, models_file, window, busy_timeout):
+    """Say why a responses row is in its run, or why it is in none.
+
+    \b
+    Example:
+        python backfill.py explain 01js7b0tssvh37tcgs21n4qeka -d logs.db
+    """
+    path = resolve_database(database)
+    conn, columns = open_database(path, busy_timeout, write=False)
+    conn.row_factory = sqlite3.Row
+    try:
+        row = conn.execute("SELECT rowid AS rid, * FROM responses WHERE id = ?", [row_id]).fetchone()
+        if row is None:
+            raise Problem(f"{path}: no responses row with id {row_id}")
+        if "consortium_id" in columns and row["consortium_id"] is not None:
+            click.echo(explain_grouped(conn, row))
+            return
+        names = consortium_names(conn, models_file)
+        if not names:
+            raise Problem("no consortium names: pass --models-file to explain a row not grouped yet")
+        params = prepare(conn, columns, names, parse_window(window))
+        analyse(conn, params)
+        click.echo(explain_pending(conn, row))
+    except sqlite3.DatabaseError as error:
+        raise database_error(path, error)
+    finally:
+        conn.close()
+
+
+def explain_grouped(conn, row):
+    db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    runs_table, members_table = schema()["history_tables"](db)
+    fact = None
+    if db[members_table].exists() and db[runs_table].exists():
+        fact = conn.execute(
+            f"SELECT m.*, r.config_name, r.iteration_count, r.output_response_id AS output_id,"
+            f" r.final_arbiter_response_id FROM [{members_table}] m JOIN [{runs_table}] r ON r.id = m.run_id"
+            f" WHERE m.response_id = ?",
+            [row["id"]],
+        ).fetchone()
+    if fact is None:
+        return (
+            f"{row['id']} is in run {row['consortium_id']} with is_arbiter_response = {row['is_arbiter_response']}, "
+            "but no run history records how it got there (grouped by hand, or before the history tables existed)."
+        )
+    return describe(row["id"], dict(fact))
+
+
+def explain_pending(conn, row):
+    rid = row["rid"]
+    fact = conn.execute(
+        "SELECT assigned.role, assigned.iteration, assigned.member_index, assigned.source,"
+        " assigned.consortium_id AS run_id, quoter.id AS quoted_by, output.model AS config_name,"
+        " runs.output_id, runs.arbiter_id AS final_arbiter_response_id,"
+        " json_extract(runs.parsed, '$.iterations') AS iteration_count"
+        " FROM assigned JOIN runs ON runs.run_rid = assigned.run_rid"
+        " LEFT JOIN logged AS quoter ON quoter.rid = assigned.quoted_by_rid"
+        " LEFT JOIN logged AS output ON output.rid = runs.output_rid WHERE assigned.rid = ?",
+        [rid],
+    ).fetchone()
+    if fact is not None:
+        return "Not grouped yet; the next backfill groups it.\n" + describe(row["id"], dict(fact))
+    skipped = conn.execute(
+        "SELECT output_id, arbiter_id, skip_reason FROM runs WHERE skip_reason IS NOT NULL"
+        " AND (output_rid = ? OR arbiter_rid = ?)",
+        [rid, rid],
+    ).fetchone()
+    if skipped is not None:
+        which = "output row" if skipped["output_id"] == row["id"] else f"row before output {skipped['output_id']}"
+        return f"{row['id']} is in no run: it is the {which} of a run that was skipped: {skipped['skip_reason']}."
+    review = conn.execute("SELECT reason FROM review WHERE response_id = ?", [row["id"]]).fetchone()
+    if review is not None:
+        return f"{row['id']} is in no run: {review['reason']}. `backfill --include-orphans` gives it a run of its own."
+    return (
+        f"{row['id']} is in no run: its model is not a consortium name, it has no arbiter prompt, and no final "
+        "arbiter within the window quotes its response."
+    )
+
+
 @cli.command()
 @database_option
 @busy_option
@@ -613,7 +746,7 @@ def migrate(database, busy_timeout):
         pending = pending_migrations(conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
-            load_migrations().apply(db)
+            schema()["migrations"].apply(db)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

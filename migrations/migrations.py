@@ -43,3 +43,58 @@ def m003_review_table(db):
             },
             pk="response_id",
         )
+
+
+def history_tables(db):
+    """Names for the runs and members tables.
+
+    llm-consortium's own names (its later versions keep consortium_runs and
+    consortium_members), unless the database already has a table of that
+    name that this project did not make: then the same names, prefixed.
+    """
+    plain = ("consortium_runs", "consortium_members")
+    prefixed = tuple("backfill_" + name for name in plain)
+    if db[prefixed[0]].exists():
+        return prefixed
+    runs, members = (db[name] for name in plain)
+    ours = runs.exists() and "output_response_id" in runs.columns_dict
+    if ours or not (runs.exists() or members.exists()):
+        return plain
+    return prefixed
+
+
+@migrations()
+def m004_history_tables(db):
+    # The shape of llm-consortium 0.8's consortium_runs and consortium_members,
+    # for historical runs; column names are 0.8's where the meaning is the same.
+    runs, members = history_tables(db)
+    if not db[runs].exists():
+        db[runs].create(
+            {
+                "id": str,
+                "created_at": str,
+                "ended_at": str,
+                "config_name": str,
+                "iteration_count": int,
+                "member_count": int,
+                "user_prompt": str,
+                "arbiter_model": str,
+                "output_response_id": str,
+                "final_arbiter_response_id": str,
+            },
+            pk="id",
+        )
+    if not db[members].exists():
+        db[members].create(
+            {
+                "run_id": str,
+                "response_id": str,
+                "role": str,
+                "iteration": int,
+                "member_index": int,
+                "quoted_by": str,
+                "source": str,
+            },
+            pk=("run_id", "response_id"),
+        )
+        db[members].create_index(["response_id"], if_not_exists=True)

@@ -1,6 +1,7 @@
 -- The responses table as every other phase reads it: rowid is the log order,
 -- dt the start of the call as a Julian day. consortium_id is NULL for every
 -- row of a database the migration has not reached yet (a --dry-run).
+-- Python fills in the braces: optional columns, and the snapshot's last row.
 CREATE TEMP VIEW logged AS
 SELECT
     rowid AS rid,
@@ -10,6 +11,7 @@ SELECT
     response,
     datetime_utc,
     julianday(datetime_utc) AS dt,
+    {duration_ms} AS duration_ms,
     {consortium_id} AS consortium_id
 FROM main.responses
 WHERE rowid <= {max_rid};

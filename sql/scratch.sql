@@ -2,6 +2,9 @@
 -- never touch the user's database file.
 CREATE TEMP TABLE consortium_names (name TEXT PRIMARY KEY);
 
+-- Runs grouped with --include-orphans: no output row (read by verify).
+CREATE TEMP TABLE orphan_runs (id TEXT PRIMARY KEY);
+
 CREATE TEMP TABLE candidates (
     rid INTEGER PRIMARY KEY,
     dt REAL,

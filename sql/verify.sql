@@ -13,7 +13,8 @@ HAVING sum(is_arbiter_response = 1) != 1;
 
 -- check: output follows final arbiter
 -- The row right after the final arbiter in log order is the run's output:
--- same run, flag 0, model a consortium name (when names are known).
+-- same run, flag 0, model a consortium name (when names are known). Orphan
+-- runs (--include-orphans) have no output row.
 SELECT arbiter.consortium_id, arbiter.id AS response_id,
        CASE
            WHEN following.rowid IS NULL THEN 'no row after the final arbiter'
@@ -27,6 +28,7 @@ FROM responses AS arbiter
 LEFT JOIN responses AS following
     ON following.rowid = (SELECT min(rowid) FROM responses WHERE rowid > arbiter.rowid)
 WHERE arbiter.consortium_id IS NOT NULL AND arbiter.is_arbiter_response = 1
+  AND arbiter.consortium_id NOT IN (SELECT id FROM orphan_runs)
   AND detail IS NOT NULL;
 
 -- check: arbiter prompt

@@ -172,7 +172,7 @@ def dump(path):
     tables = [
         name
         for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        if not name.startswith(("_sqlite_migrations", "consortium_backfill_review", "sqlite_"))
+        if not name.startswith(("_sqlite_migrations", "consortium_backfill_review", "consortium_runs", "consortium_members", "sqlite_"))
     ]
     result = {}
     for table in tables:

@@ -35,7 +35,9 @@ def test_migrate_adds_columns_index_and_review_table(tmp_path):
     indexes = {r[1] for r in db.conn.execute("PRAGMA index_list(responses)")}
     assert "idx_consortium_id" in indexes
     assert db.conn.execute("SELECT count(*) FROM consortium_backfill_review").fetchone()[0] == 0
-    assert applied(db.path) == ["m001_consortium_columns", "m002_consortium_id_index", "m003_review_table"]
+    assert applied(db.path) == [
+        "m001_consortium_columns", "m002_consortium_id_index", "m003_review_table", "m004_history_tables"
+    ]
 
 
 def test_migrate_again_is_a_no_op(tmp_path):

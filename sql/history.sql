@@ -1,0 +1,35 @@
+-- Runs and their rows in the shape of llm-consortium 0.8's consortium_runs and
+-- consortium_members. Only rows this backfill grouped are added.
+INSERT OR IGNORE INTO [{members}] (run_id, response_id, role, iteration, member_index, quoted_by, source)
+SELECT
+    assigned.consortium_id,
+    row.id,
+    assigned.role,
+    assigned.iteration,
+    assigned.member_index,
+    quoter.id,
+    assigned.source
+FROM assigned
+JOIN logged AS row ON row.rid = assigned.rid
+LEFT JOIN logged AS quoter ON quoter.rid = assigned.quoted_by_rid;
+
+INSERT OR IGNORE INTO [{runs}] (
+    id, created_at, ended_at, config_name, iteration_count, member_count,
+    user_prompt, arbiter_model, output_response_id, final_arbiter_response_id
+)
+SELECT
+    consortium_ksuid(runs.arbiter_datetime, coalesce(runs.output_id, runs.arbiter_id)),
+    (SELECT min(logged.datetime_utc) FROM assignments JOIN logged ON logged.rid = assignments.rid
+     WHERE assignments.run_rid = runs.run_rid),
+    strftime('%Y-%m-%dT%H:%M:%f', arbiter.dt + coalesce(arbiter.duration_ms, 0) / 86400000.0),
+    output.model,
+    json_extract(runs.parsed, '$.iterations'),
+    (SELECT count(*) FROM assignments WHERE assignments.run_rid = runs.run_rid AND role = 'member'),
+    substr(coalesce(output.prompt, original_prompt(arbiter.prompt)), 1, 200),
+    arbiter.model,
+    runs.output_id,
+    runs.arbiter_id
+FROM runs
+JOIN logged AS arbiter ON arbiter.rid = runs.arbiter_rid
+LEFT JOIN logged AS output ON output.rid = runs.output_rid
+WHERE runs.skip_reason IS NULL;
