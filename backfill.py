@@ -252,6 +252,13 @@ def orphan_runs(conn, params, claimed):
         run_sql(conn, "snippets", bounds)
         claim_matches(conn, params, rid - 1, rid, claimed, "synthesis_matches", "intermediate_arbiter")
         claim_matches(conn, params, rid - 1, rid, claimed, "member_matches", "member")
+        # A chain whose quotes match no logged member is no run: most likely a
+        # plain prompt that pastes an arbiter prompt.
+        taken = [r for (r,) in conn.execute("SELECT rid FROM assignments WHERE run_rid = ?", [rid])]
+        if not conn.execute("SELECT 1 FROM assignments WHERE run_rid = ? AND role = 'member'", [rid]).fetchone():
+            conn.execute("DELETE FROM assignments WHERE run_rid = ?", [rid])
+            conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
+            claimed.difference_update(taken + [rid])
 
 
 def claim_matches(conn, params, low, high, claimed, matches, role):
@@ -394,6 +401,15 @@ def write(conn, params, found_at):
     return updated, conn.total_changes - before
 
 
+def new_review_rows(conn):
+    """Review rows the consortium_backfill_review table does not hold yet."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'consortium_backfill_review'").fetchone():
+        return conn.execute("SELECT count(*) FROM review").fetchone()[0]
+    return conn.execute(
+        "SELECT count(*) FROM review WHERE response_id NOT IN (SELECT response_id FROM consortium_backfill_review)"
+    ).fetchone()[0]
+
+
 def pending_migrations(conn):
     db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
     return [m.name for m in schema()["migrations"].pending(db)]
@@ -502,10 +518,9 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
         analyse(conn, params)
         summary = summarise(conn)
         to_write = sum(summary["rows_by_role"].values())
-        review_rows = conn.execute("SELECT count(*) FROM review").fetchone()[0]
         backup = None
         updated = changes = 0
-        if not dry_run and (to_write or pending_migrations(conn) or review_rows):
+        if not dry_run and (to_write or pending_migrations(conn) or new_review_rows(conn)):
             kill_after_statements(conn)
             if to_write and not no_backup:
                 backup = make_backup(conn, path, backup_path)

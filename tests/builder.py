@@ -9,8 +9,6 @@ import shutil
 import sqlite3
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
-import os
-FIXTURES = pathlib.Path(os.environ.get("TMP_FIXTURES", FIXTURES))
 START = datetime.datetime(2025, 4, 19, 15, 0, 0, tzinfo=datetime.timezone.utc)
 
 

@@ -1,0 +1,120 @@
+"""Against logs.db files written by the real llm and llm-consortium (tests/fixtures).
+
+Each fixture's truth.json was recorded while the runs were made: the backfill
+must reproduce exactly those groups, flags, iterations and member indexes.
+"""
+import json
+import sqlite3
+
+from conftest import cli, file_hash, grouped, run_backfill
+
+FLAGS = {"member": 0, "final_output": 0, "final_arbiter": 1, "intermediate_arbiter": 2}
+
+
+def history(path):
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            row[0]: row[1:]
+            for row in conn.execute("SELECT response_id, role, iteration, member_index FROM consortium_members")
+        }
+    finally:
+        conn.close()
+
+
+def test_backfill_reproduces_the_recorded_runs_exactly(real_db, tmp_path):
+    path, models, truth = real_db
+    result = run_backfill(path, models, "--report", tmp_path / "report.json")
+    assert result.exit_code == 0, result.output
+    rows = grouped(path)
+    expected_grouped = [run for run in truth["runs"] if run["expect_grouped"]]
+    assert expected_grouped
+    for run in truth["runs"]:
+        ids = [row["id"] for row in run["rows"]]
+        if not run["expect_grouped"]:
+            assert not set(ids) & set(rows), f"{run['label']} should stay ungrouped"
+            continue
+        consortium_ids = {rows.get(i, (None,))[0] for i in ids}
+        assert len(consortium_ids) == 1 and None not in consortium_ids, run["label"]
+        (consortium_id,) = consortium_ids
+        assert {i for i, (c, _) in rows.items() if c == consortium_id} == set(ids), run["label"]
+        assert {row["id"]: FLAGS[row["role"]] for row in run["rows"]} == {i: rows[i][1] for i in ids}, run["label"]
+    assert not set(truth["plain"]) & set(rows)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["runs_grouped"] == len(expected_grouped)
+    assert report["runs_skipped"] == {}
+
+
+def test_iterations_and_member_indexes_match_the_recording(real_db):
+    path, models, truth = real_db
+    run_backfill(path, models)
+    recorded = history(path)
+    for run in truth["runs"]:
+        if not run["expect_grouped"]:
+            continue
+        iterations = max(row["iteration"] or 0 for row in run["rows"])
+        for row in run["rows"]:
+            assert recorded[row["id"]][0] == row["role"], (run["label"], row)
+            # The output row carries the iteration that produced it: the last.
+            expected = iterations if row["role"] == "final_output" else row["iteration"]
+            assert recorded[row["id"]][1] == expected, (run["label"], row)
+            if row["role"] == "member":
+                assert recorded[row["id"]][2] == row["member_index"], (run["label"], row)
+
+
+def test_runs_without_output_are_counted_as_orphans(real_db, tmp_path):
+    path, models, truth = real_db
+    run_backfill(path, models, "--report", tmp_path / "report.json")
+    report = json.loads((tmp_path / "report.json").read_text())
+    orphans = {row["response_id"] for row in report["review"] if row["kind"] == "orphan_arbiter"}
+    expected = {
+        row["id"]
+        for run in truth["runs"] if not run["expect_grouped"]
+        for row in run["rows"] if row["role"] in ("final_arbiter", "intermediate_arbiter")
+    }
+    assert expected
+    # A plain prompt that pastes an arbiter prompt looks like an orphan too: a person decides.
+    assert orphans - expected == pasted_arbiter_prompts(path, truth)
+
+
+def pasted_arbiter_prompts(path, truth):
+    conn = sqlite3.connect(path)
+    try:
+        pasted = {r[0] for r in conn.execute("SELECT id FROM responses WHERE prompt LIKE '<arbiter_prompt>%'")}
+    finally:
+        conn.close()
+    return pasted & set(truth["plain"])
+
+
+def test_include_orphans_groups_each_chain_without_output(real_db):
+    path, models, truth = real_db
+    assert run_backfill(path, models, "--include-orphans").exit_code == 0
+    rows = grouped(path)
+    for run in truth["runs"]:
+        if run["expect_grouped"] or not any(r["role"] == "final_arbiter" for r in run["rows"]):
+            continue
+        ids = [row["id"] for row in run["rows"] if row["role"] != "final_output"]
+        consortium_ids = {rows.get(i, (None,))[0] for i in ids}
+        assert len(consortium_ids) == 1 and None not in consortium_ids, run["label"]
+        assert {row["id"]: FLAGS[row["role"]] for row in run["rows"] if row["id"] in ids} == {i: rows[i][1] for i in ids}
+    assert not set(truth["plain"]) & set(rows)
+    assert cli("verify", "-d", path, "--models-file", models).exit_code == 0
+
+
+def test_verify_passes_and_a_second_run_changes_nothing(real_db, tmp_path):
+    path, models, _ = real_db
+    run_backfill(path, models)
+    result = cli("verify", "-d", path, "--models-file", models)
+    assert result.exit_code == 0, result.output
+    before = file_hash(path)
+    again = run_backfill(path, models, "--report", tmp_path / "again.json")
+    assert json.loads((tmp_path / "again.json").read_text())["changes"] == 0
+    assert file_hash(path) == before
+
+
+def test_consortium_configs_alone_name_the_consortiums(real_db):
+    """Without a models file, the saved configs in logs.db are enough."""
+    path, _, truth = real_db
+    assert run_backfill(path).exit_code == 0
+    outputs = {row["id"] for run in truth["runs"] if run["expect_grouped"] for row in run["rows"] if row["role"] == "final_output"}
+    assert outputs <= set(grouped(path))
