@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 DB ?=
 MODELS ?=
 ARGS ?=
-EXAMPLE := examples/logs.db
-EXAMPLE_MODELS := examples/consortium_models.txt
+# The example: a logs.db written by the real llm 0.25 and llm-consortium 0.5.
+EXAMPLE := tests/fixtures/llm0.25-c0.5/logs.db
+EXAMPLE_MODELS := tests/fixtures/llm0.25-c0.5/consortium_models.txt
 DEMO := build/demo
 
 db_args = $(if $(DB),-d $(DB)) $(if $(MODELS),--models-file $(MODELS))
@@ -39,6 +40,13 @@ verify: venv
 ## make migrate DB=path/to/logs.db
 migrate: venv
 	$(PY) backfill.py migrate $(if $(DB),-d $(DB))
+
+## make browse DB=path/to/logs.db: Datasette with canned queries over the runs
+browse: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-browse.txt
+	mkdir -p build
+	sed 's/^  logs:$$/  $(basename $(notdir $(DB))):/' datasette/metadata.yml > build/browse-metadata.yml
+	$(PY) -m datasette $(DB) --metadata build/browse-metadata.yml $(ARGS)
 
 ## The whole test suite (what CI runs)
 test: venv
