@@ -13,6 +13,12 @@ rows belong to which run and writes, into <out>/<combo>/:
   consortium_models.txt   the saved consortium names, one a line
   truth.json              the runs, their rows and roles, and the plain rows
 
+Each command runs in its own process, exactly as the `llm` console script
+would run it: by default cli_server.py (started once per combo with the venv's
+python) imports llm.cli once and forks a child per command, which saves the
+~0.7 s of imports every `llm` start costs; `--spawn` starts the `llm`
+executable afresh for each command instead (same rows, ~15 s slower a combo).
+
 The driver uses the standard library only.  If `uv` is on PATH it is used to
 build the virtualenvs (much faster); otherwise `venv` + pip.
 
@@ -112,10 +118,10 @@ SCENARIO = [
     {"kind": "parallel", "steps": [
         {"kind": "saved", "label": "parallel-a", "consortium": "4.1-mini-n2-i3",
          "token": "run-06", "iterations": 2,
-         "prompt": "run-06: Why is the sky blue? [iterations=2] [delay=120]"},
+         "prompt": "run-06: Why is the sky blue? [iterations=2] [delay=50]"},
         {"kind": "saved", "label": "parallel-b", "consortium": "4.1-mini-n2-i3",
          "token": "run-07", "iterations": 2,
-         "prompt": "run-07: Why is the sea salty? [iterations=2] [delay=120]"},
+         "prompt": "run-07: Why is the sea salty? [iterations=2] [delay=50]"},
     ]},
     {"kind": "saved", "label": "repeat-1", "consortium": "trio-c1", "token": None,
      "prompt": "Repeat: list two prime numbers. [iterations=2]", "iterations": 2},
@@ -253,7 +259,7 @@ def ensure_venv(combo, venvs_dir, installer):
     py = bindir / "python"
     req = REQUIREMENTS_DIR / f"{combo}.txt"
     deps_stamp = hashlib.sha256(
-        req.read_bytes() + sys.version.encode() + sys.executable.encode()
+        req.read_bytes() + sys.version.encode() + sys.base_prefix.encode()
     ).hexdigest()
     stub_stamp = _file_digest([STUB_DIR / "pyproject.toml", STUB_DIR / "llm_stub_models.py"])
     stamp_file = venv / "fixture-venv.json"
@@ -264,14 +270,17 @@ def ensure_venv(combo, venvs_dir, installer):
         except ValueError:
             stamp = {}
     kind, uv = _pick_installer(installer)
+    outer_pip = kind == "pip" and _outer_pip_ok()
 
     def install(args):
         if kind == "uv":
-            _run([uv, "pip", "install", "-q", "--python", str(py), *args])
-        elif stamp.get("outer_pip"):
+            _run([uv, "pip", "install", "-q", "--compile-bytecode", "--python", str(py), *args])
+        elif outer_pip:  # this interpreter's pip installs into the venv: no ensurepip
             _run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q",
                   "--disable-pip-version-check", *args])
         else:
+            if not (bindir / "pip").exists():
+                _run([str(py), "-m", "ensurepip", "-q"])
             _run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args])
 
     cached = stamp.get("deps") == deps_stamp and (bindir / "llm").exists()
@@ -282,9 +291,8 @@ def ensure_venv(combo, venvs_dir, installer):
         stamp = {}
         if kind == "uv":
             _run([uv, "venv", "-q", "--python", sys.executable, str(venv)])
-        elif _outer_pip_ok():
+        elif outer_pip:
             _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
-            stamp["outer_pip"] = True
         else:
             _run([sys.executable, "-m", "venv", str(venv)])
         install(["--no-deps", "-r", str(req)])
@@ -299,6 +307,67 @@ def ensure_venv(combo, venvs_dir, installer):
     return bindir, cached
 
 
+# -------------------------------------------------------------- runners ----
+
+def llm_env(bindir, user_dir):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("LLM_", "OPENAI_", "VIRTUAL_ENV", "PYTHON"))}
+    env["LLM_USER_PATH"] = str(user_dir)
+    env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+class SpawnRunner:
+    """Every command is a fresh `llm` process; commands of one call run at
+    the same time."""
+
+    def __init__(self, bindir, user_dir):
+        self.llm = str(bindir / "llm")
+        self.env = llm_env(bindir, user_dir)
+
+    def run(self, commands):
+        procs = [subprocess.Popen([self.llm, *argv], env=self.env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for argv in commands]
+        results = []
+        for p in procs:
+            out, err = p.communicate()
+            results.append((p.returncode, out, err))
+        return results
+
+    def close(self):
+        pass
+
+
+class ForkServerRunner:
+    """cli_server.py in the fixture venv imports llm.cli once and forks one
+    child per command, which runs the `llm` click command with that argv."""
+
+    def __init__(self, bindir, user_dir):
+        self.proc = subprocess.Popen(
+            [str(bindir / "python"), str(HERE / "cli_server.py")],
+            env=llm_env(bindir, user_dir), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True)
+        ready = self.proc.stdout.readline()
+        if not ready.strip():
+            raise RuntimeError("cli_server.py did not start")
+        if (user_dir / "logs.db").exists():
+            raise RuntimeError("importing llm.cli wrote logs.db before any command")
+
+    def run(self, commands):
+        self.proc.stdin.write(json.dumps({"commands": commands}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("cli_server.py died")
+        return [(r["rc"], r["stdout"], r["stderr"]) for r in json.loads(line)["results"]]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+
+
 # ------------------------------------------------------------ the truth ----
 
 def is_arbiter_prompt(prompt):
@@ -306,17 +375,13 @@ def is_arbiter_prompt(prompt):
 
 
 class Generator:
-    def __init__(self, combo, bindir, user_dir, verbose=False):
+    def __init__(self, combo, runner, user_dir, verbose=False):
         self.verbose = verbose
         self.combo = combo
         self.versions = COMBOS[combo]
-        self.llm = str(bindir / "llm")
+        self.runner = runner
         self.user_dir = user_dir
         self.db_path = user_dir / "logs.db"
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("LLM_", "OPENAI_", "VIRTUAL_ENV", "PYTHON"))}
-        self.env["LLM_USER_PATH"] = str(user_dir)
-        self.env["PATH"] = f"{bindir}{os.pathsep}{self.env.get('PATH', '')}"
         self.runs = []
         self.plain = []
         self.plain_rows = []
@@ -329,20 +394,25 @@ class Generator:
         conn.row_factory = sqlite3.Row
         return conn
 
+    def query(self, sql, params=()):
+        conn = self._connect()
+        try:
+            return [dict(r) for r in conn.execute(sql, params)]
+        finally:
+            conn.close()
+
     def max_rowid(self):
         if not self.db_path.exists():
             return 0
-        with self._connect() as conn:
-            try:
-                return conn.execute("select coalesce(max(rowid), 0) from responses").fetchone()[0]
-            except sqlite3.OperationalError:
-                return 0
+        try:
+            return self.query("select coalesce(max(rowid), 0) as m from responses")[0]["m"]
+        except sqlite3.OperationalError:  # no responses table yet
+            return 0
 
     def rows_between(self, lo, hi):
-        with self._connect() as conn:
-            return [dict(r) for r in conn.execute(
-                "select rowid, id, model, prompt, response, response_json from responses"
-                " where rowid > ? and rowid <= ? order by rowid", (lo, hi))]
+        return self.query(
+            "select rowid, id, model, prompt, response, response_json from responses"
+            " where rowid > ? and rowid <= ? order by rowid", (lo, hi))
 
     def anomaly(self, where, msg):
         text = f"[{self.combo}] {where}: {msg}"
@@ -354,17 +424,17 @@ class Generator:
     def command(self, step):
         kind = step["kind"]
         if kind == "plain":
-            return [self.llm, "-m", step["model"], step["prompt"]]
+            return ["-m", step["model"], step["prompt"]]
         if kind == "save":
-            cmd = [self.llm, "consortium", "save", step["name"]]
+            cmd = ["consortium", "save", step["name"]]
             for m in CONSORTIUMS[step["name"]]:
                 cmd += ["-m", m]
             return cmd + ["--arbiter", ARBITER, "--confidence-threshold", THRESHOLD,
                           "--max-iterations", str(MAX_ITERATIONS)]
         if kind == "saved":
-            return [self.llm, "-m", step["consortium"], *step.get("args", []), step["prompt"]]
+            return ["-m", step["consortium"], *step.get("args", []), step["prompt"]]
         if kind == "run":
-            cmd = [self.llm, "consortium", "run"]
+            cmd = ["consortium", "run"]
             for m in step["models"]:
                 cmd += ["-m", m]
             return cmd + ["--arbiter", ARBITER, "--confidence-threshold", THRESHOLD,
@@ -385,20 +455,14 @@ class Generator:
                 iterations, has_output, rc = 1, False, 1
         return iterations, has_output, rc
 
-    def popen(self, step):
-        return subprocess.Popen(self.command(step), env=self.env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
     def save_all(self, steps):
         before = self.max_rowid()
-        procs = [(s, self.popen(s)) for s in steps]
-        for s, p in procs:
-            out, err = p.communicate()
-            if p.returncode != 0:  # lost a lock race: retry on its own
-                res = subprocess.run(self.command(s), env=self.env, stdin=subprocess.DEVNULL,
-                                     capture_output=True, text=True)
-                if res.returncode != 0:
-                    raise RuntimeError(f"consortium save {s['name']} failed:\n{res.stderr}")
+        results = self.runner.run([self.command(s) for s in steps])
+        for s, (rc, _, _) in zip(steps, results):
+            if rc != 0:  # lost a lock race: retry on its own
+                rc, out, err = self.runner.run([self.command(s)])[0]
+                if rc != 0:
+                    raise RuntimeError(f"consortium save {s['name']} failed:\n{out}\n{err}")
             self.saved.append(s["name"])
         rows = self.rows_between(before, self.max_rowid())
         if rows:
@@ -409,11 +473,8 @@ class Generator:
             return self.save_all(step["steps"])
         before = self.max_rowid()
         steps = step["steps"] if step["kind"] == "parallel" else [step]
-        procs = [(s, self.popen(s)) for s in steps]
-        results = []
-        for s, p in procs:
-            out, err = p.communicate()
-            results.append((s, p.returncode, out, err))
+        results = [(s, *res) for s, res in
+                   zip(steps, self.runner.run([self.command(s) for s in steps]))]
         after = self.max_rowid()
         rows = self.rows_between(before, after)
         for s, rc, out, err in results:
@@ -560,8 +621,7 @@ class Generator:
             if self.verbose:
                 name = step.get("label") or step["kind"]
                 log(f"  [{self.combo}] {name}: {time.monotonic() - t:.2f}s")
-        with self._connect() as conn:
-            all_ids = [r[0] for r in conn.execute("select id from responses order by rowid")]
+        all_ids = [r["id"] for r in self.query("select id from responses order by rowid")]
         assigned = [e["id"] for run in self.runs for e in run["rows"]] + self.plain
         if sorted(assigned) != sorted(all_ids):
             self.anomaly("truth", "rows in logs.db and rows in truth differ: "
@@ -583,13 +643,15 @@ class Generator:
         }
 
 
-def generate_combo(combo, out_dir, venvs_dir, installer, keep=False, verbose=False):
+def generate_combo(combo, out_dir, venvs_dir, installer, keep=False, verbose=False,
+                   spawn=False):
     t0 = time.monotonic()
     bindir, cached = ensure_venv(combo, venvs_dir, installer)
     t1 = time.monotonic()
     user_dir = Path(tempfile.mkdtemp(prefix=f"fixture-{combo}-"))
+    runner = (SpawnRunner if spawn else ForkServerRunner)(bindir, user_dir)
     try:
-        gen = Generator(combo, bindir, user_dir, verbose)
+        gen = Generator(combo, runner, user_dir, verbose)
         truth = gen.generate()
         target = out_dir / combo
         target.mkdir(parents=True, exist_ok=True)
@@ -599,6 +661,7 @@ def generate_combo(combo, out_dir, venvs_dir, installer, keep=False, verbose=Fal
         (target / "consortium_models.txt").write_text("".join(f"{n}\n" for n in gen.saved))
         (target / "truth.json").write_text(json.dumps(truth, indent=1) + "\n")
     finally:
+        runner.close()
         if keep:
             log(f"[{combo}] user dir kept: {user_dir}")
         else:
@@ -631,6 +694,10 @@ def main(argv=None):
     ap.add_argument("--keep-user-dir", action="store_true",
                     help="keep the temporary LLM_USER_PATH for inspection")
     ap.add_argument("-v", "--verbose", action="store_true", help="time every step")
+    ap.add_argument("--spawn", action="store_true",
+                    help="start the `llm` executable afresh for every command instead of "
+                         "forking each command from a process that imported llm once "
+                         "(same behaviour, about 0.7 s slower per command)")
     args = ap.parse_args(argv)
     combos = args.combo or list(COMBOS)
     out = args.out.resolve()
@@ -638,7 +705,8 @@ def main(argv=None):
     anomalies = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = {c: pool.submit(generate_combo, c, out, args.venvs.resolve(),
-                                  args.installer, args.keep_user_dir, args.verbose)
+                                  args.installer, args.keep_user_dir, args.verbose,
+                                  args.spawn)
                    for c in combos}
         for c, f in futures.items():
             anomalies += f.result()["anomalies"]
