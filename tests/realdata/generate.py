@@ -29,7 +29,6 @@ import argparse
 import base64
 import concurrent.futures
 import hashlib
-import io
 import json
 import os
 import re
@@ -252,6 +251,27 @@ def _outer_pip_ok():
         return False
 
 
+def _norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def fill_wheelhouse(req, wheelhouse, pip):
+    """pip mode: download the pinned wheels once into a folder shared by all
+    combos (they share most pins), so that every venv installs offline."""
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    have = {(_norm(f.name.split("-")[0]), f.name.split("-")[1]) for f in wheelhouse.glob("*.whl")}
+    missing = []
+    for line in req.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            if (_norm(name), version) not in have:
+                missing.append(line)
+    if missing:
+        _run([*pip, "download", "-q", "--disable-pip-version-check", "--no-deps",
+              "--only-binary", ":all:", "-d", str(wheelhouse), *missing])
+
+
 def ensure_venv(combo, venvs_dir, installer):
     """Create or reuse build/fixture-venvs/<combo>; returns (bin dir, cached?)."""
     venv = venvs_dir / combo
@@ -263,6 +283,7 @@ def ensure_venv(combo, venvs_dir, installer):
     ).hexdigest()
     stub_stamp = _file_digest([STUB_DIR / "pyproject.toml", STUB_DIR / "llm_stub_models.py"])
     stamp_file = venv / "fixture-venv.json"
+    wheelhouse = venvs_dir / "wheels"
     stamp = {}
     if stamp_file.exists():
         try:
@@ -275,13 +296,17 @@ def ensure_venv(combo, venvs_dir, installer):
     def install(args):
         if kind == "uv":
             _run([uv, "pip", "install", "-q", "--compile-bytecode", "--python", str(py), *args])
-        elif outer_pip:  # this interpreter's pip installs into the venv: no ensurepip
-            _run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q",
-                  "--disable-pip-version-check", *args])
         else:
-            if not (bindir / "pip").exists():
-                _run([str(py), "-m", "ensurepip", "-q"])
-            _run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args])
+            if outer_pip:  # this interpreter's pip installs into the venv: no ensurepip
+                pip = [sys.executable, "-m", "pip", "--python", str(py)]
+            else:
+                if not (bindir / "pip").exists():
+                    _run([str(py), "-m", "ensurepip", "-q"])
+                pip = [str(py), "-m", "pip"]
+            if "-r" in args:
+                fill_wheelhouse(req, wheelhouse, pip)
+                args = ["--no-index", "--find-links", str(wheelhouse), *args]
+            _run([*pip, "install", "-q", "--disable-pip-version-check", *args])
 
     cached = stamp.get("deps") == deps_stamp and (bindir / "llm").exists()
     if not cached:
@@ -484,11 +509,6 @@ class Generator:
                              f"exit code {rc}, expected {expected_rc}\n{out[-1500:]}\n{err[-1500:]}")
             elif rc == 0 and err.strip():
                 self.anomaly(s.get("label") or s.get("name"), f"stderr: {err.strip()[-1500:]}")
-        if step["kind"] == "save":
-            self.saved.append(step["name"])
-            if rows:
-                self.anomaly(step["name"], f"consortium save logged {len(rows)} rows")
-            return
         if step["kind"] == "plain":
             self.record_plain(step, rows)
             return
