@@ -1,6 +1,6 @@
 -- What a person should look at: runs that were skipped, with the reason, and
 -- arbiter rows that belong to no run (`llm consortium run`, failed runs).
-CREATE TEMP VIEW review AS
+CREATE TEMP TABLE review AS
 SELECT
     runs.output_id AS response_id,
     'skipped_run' AS kind,
@@ -11,7 +11,21 @@ SELECT
         'output_datetime_utc', output.datetime_utc,
         'previous_row_id', runs.arbiter_id,
         'previous_row_model', previous.model,
-        'previous_prompt_start', substr(previous.prompt, 1, 120)
+        'previous_prompt_start', substr(previous.prompt, 1, 120),
+        -- A hint for the person reviewing, never applied: the nearest earlier
+        -- arbiter row asked about this prompt whose synthesis is this output.
+        'likely_final_arbiter_id', (
+            SELECT likely.id
+            FROM candidates
+            JOIN logged AS likely ON likely.rid = candidates.rid
+            WHERE candidates.arbiter_format IS NOT NULL
+              AND candidates.rid < runs.output_rid
+              AND candidates.dt >= output.dt - :window_days
+              AND synthesis_text(likely.response) = output.response
+              AND instr(original_prompt(likely.prompt), output.prompt) > 0
+            ORDER BY candidates.rid DESC
+            LIMIT 1
+        )
     ) AS evidence
 FROM runs
 JOIN logged AS output ON output.rid = runs.output_rid

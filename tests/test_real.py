@@ -45,6 +45,11 @@ def test_backfill_reproduces_the_recorded_runs_exactly(real_db, tmp_path):
     skipped = [run for run in truth["runs"] if run["expect_grouped"] and run not in expected_grouped]
     assert sum(report["runs_skipped"].values()) == len(skipped)
     assert set(report["runs_skipped"]) <= {"original prompt does not match", "previous row is another output"}
+    # Each skipped run's review row points the reviewer at its real final arbiter.
+    hints = {r["response_id"]: r["evidence"]["likely_final_arbiter_id"] for r in report["review"] if r["kind"] == "skipped_run"}
+    for run in skipped:
+        roles = {row["role"]: row["id"] for row in run["rows"]}
+        assert hints[roles["final_output"]] == roles["final_arbiter"], run["label"]
 
 def test_iterations_and_member_indexes_match_the_recording(real_db):
     path, models, truth = real_db
