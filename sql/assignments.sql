@@ -7,6 +7,11 @@ UNION ALL
 SELECT output_rid, run_rid, 'final_output', json_extract(parsed, '$.iterations'), NULL, 'model is a consortium name'
 FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL;
 
+-- One KSUID per run, made once: svix-ksuid's base62 encoding is slow.
+UPDATE runs
+SET consortium_id = consortium_ksuid(arbiter_datetime, coalesce(output_id, arbiter_id))
+WHERE skip_reason IS NULL;
+
 -- Every grouped row as it will be written: its run's KSUID, its flag, and
 -- for members their 1-based rank in log order within their iteration.
 CREATE TEMP VIEW assigned AS
@@ -28,6 +33,6 @@ SELECT
             ORDER BY assignments.rid
         )
     END AS member_index,
-    consortium_ksuid(runs.arbiter_datetime, coalesce(runs.output_id, runs.arbiter_id)) AS consortium_id
+    runs.consortium_id
 FROM assignments
 JOIN runs ON runs.run_rid = assignments.run_rid;

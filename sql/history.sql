@@ -18,7 +18,7 @@ INSERT OR IGNORE INTO [{runs}] (
     user_prompt, arbiter_model, output_response_id, final_arbiter_response_id
 )
 SELECT
-    consortium_ksuid(runs.arbiter_datetime, coalesce(runs.output_id, runs.arbiter_id)),
+    runs.consortium_id,
     (SELECT min(logged.datetime_utc) FROM assignments JOIN logged ON logged.rid = assignments.rid
      WHERE assignments.run_rid = runs.run_rid),
     strftime('%Y-%m-%dT%H:%M:%f', arbiter.dt + coalesce(arbiter.duration_ms, 0) / 86400000.0),

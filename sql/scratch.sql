@@ -33,7 +33,8 @@ CREATE TEMP TABLE runs (
     arbiter_datetime TEXT,
     window_start REAL,
     skip_reason TEXT,
-    parsed TEXT
+    parsed TEXT,
+    consortium_id TEXT
 );
 
 -- The texts each run's final arbiter quotes, one row per distinct text of a
