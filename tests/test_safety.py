@@ -343,3 +343,22 @@ def test_backfill_beside_a_process_logging_every_10_ms(tmp_path):
     else:
         assert "database is busy" in outcome.output
     conn.close()
+
+
+# Without -d: llm's own logs.db.
+
+
+def test_default_database_is_llms_own(logs_db, monkeypatch):
+    some_runs(logs_db)
+    monkeypatch.setenv("LLM_USER_PATH", str(logs_db.path.parent))
+    result = cli("backfill", "--models-file", logs_db.path.parent / "models.txt", "--no-backup")
+    assert result.exit_code == 0
+    assert f"Using llm's logs.db: {logs_db.path}" in result.stderr
+    assert len(grouped(logs_db.path)) == 14
+
+
+def test_default_database_missing_points_to_the_demo(tmp_path, monkeypatch):
+    monkeypatch.setenv("LLM_USER_PATH", str(tmp_path / "nowhere"))
+    result = cli("verify")
+    assert_refused(result, "run `make demo` to try the example")
+    assert str(tmp_path / "nowhere" / "logs.db") in result.output
