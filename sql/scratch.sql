@@ -22,6 +22,8 @@ CREATE TEMP TABLE assignments (
     source TEXT
 );
 
+CREATE INDEX temp.assignments_by_run ON assignments (run_rid, role);
+
 -- One row per run found: keyed by its output row, or by its final arbiter
 -- for an orphan run (--include-orphans), which has no output row.
 CREATE TEMP TABLE runs (
