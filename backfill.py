@@ -366,17 +366,22 @@ def make_backup(conn, path, backup_path):
             f"not enough free disk for the backup in {target.parent}: "
             f"{needed / 1e6:.0f} MB needed, {free / 1e6:.0f} MB free"
         )
+    # Written under another name first: a copy cut short never passes for a backup.
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
     try:
-        conn.execute("VACUUM INTO ?", [str(target)])
+        conn.execute("VACUUM INTO ?", [str(partial)])
     except sqlite3.OperationalError as error:
+        partial.unlink(missing_ok=True)
         raise Problem(f"{target}: backup failed: {error}")
-    check = sqlite3.connect(target)
+    check = sqlite3.connect(partial)
     try:
         result = check.execute("PRAGMA quick_check").fetchone()[0]
     finally:
         check.close()
     if result != "ok":
-        raise Problem(f"{target}: backup failed its quick_check: {result}")
+        raise Problem(f"{partial}: backup failed its quick_check: {result}")
+    os.replace(partial, target)
     return target
 
 

@@ -281,6 +281,9 @@ def test_kill_at_any_statement_leaves_all_or_nothing(logs_db, tmp_path):
             stale.unlink()
         process = backfill_process(logs_db.path, tmp_path / "models.txt", CONSORTIUM_BACKFILL_KILL_AFTER=str(n))
         process.communicate(timeout=60)
+        for backup in tmp_path.glob("logs.backup-*.db"):
+            # Only a complete, checked copy ever carries a backup's name.
+            assert columns_state(backup) is None, f"kill at statement {n}"
         state = columns_state(logs_db.path)
         assert state is None or state == after or state == [(i, None, None) for i, _, _ in after] or \
             state == [(i, None, 0) for i, _, _ in after], f"kill at statement {n}"
