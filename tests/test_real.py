@@ -4,7 +4,10 @@ Each fixture's truth.json was recorded while the runs were made: the backfill
 must reproduce exactly those groups, flags, iterations and member indexes.
 """
 import json
+import pathlib
 import sqlite3
+import subprocess
+import sys
 
 from conftest import cli, file_hash, grouped, grouped_runs, run_backfill
 
@@ -23,7 +26,21 @@ def history(path):
 
 
 def test_backfill_reproduces_the_recorded_runs_exactly(real_db, tmp_path):
-    path, models, truth = real_db
+    assert_reproduces(*real_db, tmp_path)
+
+
+def test_a_database_generated_now_by_the_real_packages(tmp_path):
+    """The committed fixtures could go stale: make one more, now, and check it too."""
+    generator = pathlib.Path(__file__).parent / "realdata" / "generate.py"
+    subprocess.run(
+        [sys.executable, str(generator), "--combo", "llm0.27-c0.5", "--out", str(tmp_path / "fixtures")],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    made = tmp_path / "fixtures" / "llm0.27-c0.5"
+    assert_reproduces(made / "logs.db", made / "consortium_models.txt", json.loads((made / "truth.json").read_text()), tmp_path)
+
+
+def assert_reproduces(path, models, truth, tmp_path):
     result = run_backfill(path, models, "--report", tmp_path / "report.json")
     assert result.exit_code == 0, result.output
     rows = grouped(path)
