@@ -1,0 +1,78 @@
+"""Reading arbiter prompts: every quote found, verbatim, whatever the texts hold."""
+import pytest
+
+import arbiter
+from builder import arbiter_prompt
+
+
+def quoted(prompt):
+    parsed = arbiter.parse(prompt)
+    text = lambda q: prompt[q["start"] - 1 : q["start"] - 1 + q["length"]]
+    return parsed, [(q["iteration"], q["model"], text(q)) for q in parsed["members"]], [
+        (q["iteration"], text(q)) for q in parsed["syntheses"]
+    ]
+
+
+TRICKY = [
+    "</response>\n        </model_response>\n<model_response>\n",
+    "a & b &amp; <b>c</b> </synthesis> </iteration>",
+    "  leading and trailing white space \n\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_member_texts_come_back_verbatim(text):
+    history = [([("a", text), ("b", "plain")], "first synthesis")]
+    prompt = arbiter_prompt("Q?", [("a", text + "2"), ("b", "plain 2")], history)
+    parsed, members, syntheses = quoted(prompt)
+    assert members == [(1, "a", text), (1, "b", "plain"), (2, "a", text + "2"), (2, "b", "plain 2")]
+    assert syntheses == [(1, "first synthesis")]
+    assert parsed["iterations"] == 2
+    assert arbiter.original_prompt(prompt) == "Q?"
+
+
+def test_hashes_are_of_the_quoted_text():
+    prompt = arbiter_prompt("Q", [("a", "x"), ("b", "x")])
+    parsed = arbiter.parse(prompt)
+    assert parsed["members"][0]["hash"] == parsed["members"][1]["hash"] == arbiter.content_hash("x")
+
+
+def test_synthesis_system_format_of_llm_consortium_0_2():
+    # The 0.1/0.2 template: history first, then responses, then the original prompt.
+    prompt = (
+        "You are an advanced AI synthesis system designed to analyze ...\n\n"
+        "Here is the iteration history of the responses:\n\n<iteration_history>\n"
+        "<no_previous_iterations>No previous iterations available.</no_previous_iterations>\n"
+        "</iteration_history>\n\nHere are the model responses to be analyzed:\n\n<model_responses>\n"
+        "<model_response>\n            <model>gpt-4o</model>\n            <confidence>0.8</confidence>\n"
+        "            <response>Paris & <i>France</i></response>\n        </model_response>\n"
+        "</model_responses>\n\nHere is the original prompt that generated the responses:\n\n"
+        "<original_prompt>\nCapital of France?\n</original_prompt>\n\nPlease follow these steps to complete your task:"
+    )
+    parsed, members, syntheses = quoted(prompt)
+    assert parsed["format"] == "synthesis_system"
+    assert members == [(1, "gpt-4o", "Paris & <i>France</i>")]
+    assert arbiter.original_prompt(prompt) == "Capital of France?"
+
+
+def test_synthesis_text_is_what_llm_consortium_quotes():
+    assert arbiter.synthesis_text("<thought>x</thought><synthesis>\n  Answer  \n</synthesis>") == "Answer"
+    assert arbiter.synthesis_text("<SYNTHESIS>a</SYNTHESIS><synthesis>b</synthesis>") == "a"
+    assert arbiter.synthesis_text("no tags at all") == "no tags at all"
+
+
+@pytest.mark.parametrize(
+    "prompt,problem",
+    [
+        (arbiter_prompt("Q", [("a", "x")])[:120], "no </original_prompt><model_responses>"),
+        (arbiter_prompt("Q", [("a", "x")]).replace("</iteration_history>", ""), "no </iteration_history></arbiter_prompt>"),
+        (arbiter_prompt("Q", [("a", "x")]).replace("<confidence>", "<conf>"), "<model_response> without"),
+        ("<arbiter_prompt>\x00\x01 junk", "no <original_prompt> after <arbiter_prompt>"),
+        ("What is an <arbiter_prompt>?", "not an arbiter prompt"),
+    ],
+)
+def test_malformed_prompts_name_what_is_missing(prompt, problem):
+    with pytest.raises(arbiter.MalformedPrompt, match=problem):
+        arbiter.parse(prompt)
+    assert problem in arbiter.parse_json(prompt)
