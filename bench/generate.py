@@ -28,7 +28,8 @@ What goes in (see the project's FORMATS notes for the formats):
 
 Writes OUT, OUT.models.txt (saved consortium names, one a line) and, with
 ``--truth``, OUT.truth.jsonl: one line per run with its row ids and roles
-("m" member, "a1" final arbiter, "a2" intermediate arbiter, "o" output);
+("m" member, "a1" final arbiter, "a2" intermediate arbiter, "o" output)
+and iterations (1-based; null for the output row);
 ``bench/score.py`` compares a backfilled database against it.
 """
 from __future__ import annotations
@@ -624,7 +625,7 @@ class Generator:
                                "Please provide an improved response that addresses "
                                "any issues identified in the previous iterations.")
         for i, aid in enumerate(arb_ids):
-            truth.append([aid, "a1" if i == len(arb_ids) - 1 else "a2"])
+            truth.append([aid, "a1" if i == len(arb_ids) - 1 else "a2", i + 1])
         if failed:
             self.stats["runs_failed"] += 1
             return end, None, None
@@ -646,7 +647,7 @@ class Generator:
             oid = self.row(cfg.name, prompt, synthesis["synthesis"], t0, out_t,
                            out_t, out_t + 0.002,
                            response_json=json.dumps(rj, ensure_ascii=False))
-            truth.append([oid, "o"])
+            truth.append([oid, "o", None])
             end = out_t
         return end, result, synthesis["synthesis"]
 
@@ -673,8 +674,8 @@ class Generator:
             rid = self.row(model, xml_prompt, text, start, end, id_t,
                            end + rng.uniform(0.002, 0.005),
                            response_json=json.dumps(rj, ensure_ascii=False))
-            inner_truth.append([rid, "o"])
-            truth.append([rid, "m?"])
+            inner_truth.append([rid, "o", None])
+            truth.append([rid, "m?", it + 1])
             self.write_truth(inner_truth, version, "nested", model)
         else:
             key = (model, xml_prompt)
@@ -691,7 +692,7 @@ class Generator:
             id_t = start - 0.0008 if version == "0.3" else end + rng.uniform(0.0002, 0.002)
             rid = self.row(model, xml_prompt, text, start, end, id_t,
                            end + rng.uniform(0.0003, 0.003), system=system)
-            truth.append([rid, "m"])
+            truth.append([rid, "m", it + 1])
         d = {"model": model, "instance": instance, "response": text,
              "confidence": self.parse_conf(text, 0.5 if version != "0.5" else 0.0)}
         if version == "0.3":

@@ -36,15 +36,23 @@ def score(db_path, truth_path, examples=0):
 
     runs = []
     ambiguous = set()
+    origin = {}          # id -> (kind of its run, role): where foreign rows come from
     with open(truth_path) as f:
         for line in f:
             run = json.loads(line)
+            # rows are [id, role] or [id, role, iteration]
+            run["iters"] = {item[0]: (item[2] if len(item) > 2 else None)
+                            for item in run["rows"]}
+            run["rows"] = [(item[0], item[1]) for item in run["rows"]]
             runs.append(run)
-            ambiguous.update(rid for rid, r in run["rows"] if r == "m?")
-    # an ambiguous row is the output of a nested run and a member of its outer run
-    run_rows = set()
-    for run in runs:
-        run_rows.update(rid for rid, _ in run["rows"])
+            for rid, r in run["rows"]:
+                if r == "m?":
+                    ambiguous.add(rid)   # also the output of a nested run
+                else:
+                    kind = "output run" if run["kind"] in ("output", "nested") \
+                        else "run without output"
+                    origin[rid] = f"{r} of another {kind}"
+    run_rows = set(origin) | ambiguous
 
     res = {"with_output": Counter(), "without_output": Counter()}
     bad = defaultdict(list)
@@ -81,14 +89,23 @@ def score(db_path, truth_path, examples=0):
         if missing:
             c["runs_missing_rows"] += 1
             c["rows_missing"] += len(missing)
-            roles_missing = Counter(r for rid, r in run["rows"] if rid in missing)
-            for r, n in roles_missing.items():
-                c[f"rows_missing_{r}"] += n
+            last_it = max((v for v in run["iters"].values() if v), default=None)
+            for rid, r in run["rows"]:
+                if rid not in missing:
+                    continue
+                c[f"rows_missing_{r}"] += 1
+                if r == "m" and last_it is not None:
+                    c["rows_missing_m_final_iteration" if run["iters"][rid] == last_it
+                      else "rows_missing_m_earlier_iteration"] += 1
+                if assigned.get(rid, (None,))[0] is not None:
+                    c["rows_missing_in_other_group"] += 1
         if foreign:
             c["runs_with_foreign_rows"] += 1
             c["rows_foreign"] += len(foreign)
             c["rows_foreign_from_runs"] += len(foreign & run_rows)
             c["rows_foreign_plain"] += len(foreign - run_rows)
+            for rid in foreign & run_rows:
+                c["foreign: " + origin[rid]] += 1
         if wrong_role:
             c["runs_wrong_roles"] += 1
             c["rows_wrong_role"] += len(wrong_role)
@@ -110,12 +127,18 @@ def summary(r):
         f"  inexact: {w.get('runs_missing_rows', 0)} runs miss rows "
         f"({w.get('rows_missing', 0)} rows: "
         + ", ".join(f"{k[13:]} {v}" for k, v in sorted(w.items())
-                    if k.startswith("rows_missing_")) + "), "
+                    if k.startswith("rows_missing_") and k[13:] in ROLE) + "), "
         f"{w.get('runs_with_foreign_rows', 0)} runs hold foreign rows "
         f"({w.get('rows_foreign_from_runs', 0)} from other runs, "
         f"{w.get('rows_foreign_plain', 0)} plain), "
         f"{w.get('runs_wrong_roles', 0)} runs have wrong roles "
         f"({w.get('rows_wrong_role', 0)} rows)",
+        "  missing members: "
+        f"{w.get('rows_missing_m_final_iteration', 0)} of the final iteration, "
+        f"{w.get('rows_missing_m_earlier_iteration', 0)} of earlier ones; "
+        f"{w.get('rows_missing_in_other_group', 0)} missing rows sit in another group",
+        "  foreign rows: " + (", ".join(f"{k[9:]} {v}" for k, v in sorted(w.items())
+                                        if k.startswith("foreign: ")) or "none"),
         f"runs without an output row: {wo.get('runs', 0)}; left ungrouped "
         f"{wo.get('not_grouped', 0)}, grouped exactly {wo.get('exact', 0)}, "
         f"grouped inexactly {wo.get('inexact', 0)}",
