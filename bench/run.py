@@ -371,7 +371,8 @@ def main(argv=None):
             str(r["rows"]), f"{r['db_mb']:.0f}", fmt(f),
             fmt(y, na={"skipped": "skipped", "failed": "failed"}.get(ys, "n/a")),
             fmt(p, na="failed" if r["project"].get("status") == "failed" else "n/a"),
-            fmt(p / y if p and y else None), fmt(p / f if p and f else None),
+            fmt(p / y if p and y else None, ".3g"),
+            fmt(p / f if p and f else None, ".3g"),
             fmt(rss(r, "floor"), ".0f"), fmt(rss(r, "yardstick"), ".0f"),
             fmt(rss(r, "project"), ".0f"),
             exact(r, "yardstick") or "-", exact(r, "project") or "-"])
