@@ -35,10 +35,17 @@ def arbiter_format(prompt):
 
 
 def content_hash(text):
-    """A 64-bit hash of a text, as a signed integer SQLite can index."""
+    """A 64-bit hash of a text's UTF-8 bytes, as a signed integer SQLite can index.
+
+    SQL passes `CAST(column AS BLOB)`, the stored bytes, which spares a decode
+    and an encode of every response hashed.
+    """
     if text is None:
         return None
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    digest = hashlib.blake2b(data, digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -58,12 +65,19 @@ def _first(pattern, text, start=0, end=None, what=None):
 
 
 def _last(pattern, text, start=0, end=None):
-    match = None
-    for match in re.compile(pattern).finditer(text, start, len(text) if end is None else end):
-        pass
-    if match is None:
-        raise MalformedPrompt(f"no {_tags(pattern)}")
-    return match
+    """The last match of a delimiter pattern, found from the end: each pattern
+    starts with a literal tag, so str.rfind finds the places worth trying."""
+    end = len(text) if end is None else end
+    compiled = re.compile(pattern)
+    literal = re.match(r"</?[A-Za-z_]+>", pattern).group()
+    position = end
+    while True:
+        position = text.rfind(literal, start, position)
+        if position < 0:
+            raise MalformedPrompt(f"no {_tags(pattern)}")
+        match = compiled.match(text, position, end)
+        if match:
+            return match
 
 
 def _tags(pattern):
@@ -257,6 +271,8 @@ def parse_json(prompt):
         return json.dumps(parse(prompt))
     except MalformedPrompt as error:
         return json.dumps({"error": str(error)})
+    except (ValueError, TypeError, RecursionError) as error:
+        return json.dumps({"error": f"unreadable ({type(error).__name__}: {error})"})
 
 
 def quotes(prompt, text):

@@ -5,9 +5,11 @@ Python functions the SQL calls, runs the phases, claims matched rows, and
 writes everything in one transaction.
 """
 import datetime
+import functools
 import hashlib
 import itertools
 import json
+import math
 import os
 import pathlib
 import re
@@ -33,6 +35,7 @@ ROLE_FLAGS = {"final_output": 0, "member": 0, "final_arbiter": 1, "intermediate_
 ROWS_PER_READ = 5000
 RUNS_PER_READ = 500
 CACHE_KIB = 64 * 1024
+UNIX_EPOCH_JULIAN_DAY = 2440587.5
 
 
 class Problem(click.ClickException):
@@ -90,14 +93,14 @@ def row_ranges(max_rid, size=ROWS_PER_READ):
         yield low, min(low + size, max_rid)
 
 
-def consortium_ksuid(arbiter_datetime, output_id):
+def consortium_ksuid(arbiter_day, output_id):
     """A run's id: the final arbiter's start time, a payload derived from the output row's id.
 
-    svix-ksuid reads a naive datetime as local time; llm's datetime_utc is UTC.
+    The time comes as SQLite's julianday() of datetime_utc: read as UTC, whatever
+    ISO 8601 variant llm wrote. (svix-ksuid would read a naive datetime as local.)
     """
-    moment = datetime.datetime.fromisoformat(arbiter_datetime)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    seconds = math.floor(round((arbiter_day - UNIX_EPOCH_JULIAN_DAY) * 86400, 3))
+    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
     payload = hashlib.sha256(output_id.encode("utf-8")).digest()[:16]
     return str(Ksuid(datetime=moment, payload=payload))
 
@@ -145,6 +148,10 @@ def open_database(path, busy_timeout, write):
     if not columns:
         conn.close()
         raise Problem(f"{path}: no responses table (is this llm's logs.db?)")
+    if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
+        conn.close()
+        # Content hashes are taken of the stored bytes; llm only makes UTF-8 databases.
+        raise Problem(f"{path}: not a UTF-8 database")
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         conn.close()
@@ -157,15 +164,34 @@ def open_database(path, busy_timeout, write):
     return conn, columns
 
 
+def text_arguments(fn):
+    """A SQL function over texts that also takes what else a column may hold.
+
+    A row's prompt or response can be stored as a BLOB or a number; read it as
+    the text it is, so that one odd row never aborts a whole backfill.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*values):
+        return fn(*(
+            value.decode("utf-8", "replace") if isinstance(value, bytes)
+            else str(value) if isinstance(value, (int, float))
+            else value
+            for value in values
+        ))
+
+    return wrapper
+
+
 def register_functions(conn):
     db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
     for fn, name in [
-        (arbiter.arbiter_format, "arbiter_format"),
+        (text_arguments(arbiter.arbiter_format), "arbiter_format"),
         (arbiter.content_hash, "content_hash"),
-        (arbiter.synthesis_text, "synthesis_text"),
-        (arbiter.original_prompt, "original_prompt"),
-        (arbiter.parse_json, "arbiter_parse"),
-        (arbiter.quotes, "quotes"),
+        (text_arguments(arbiter.synthesis_text), "synthesis_text"),
+        (text_arguments(arbiter.original_prompt), "original_prompt"),
+        (text_arguments(arbiter.parse_json), "arbiter_parse"),
+        (text_arguments(arbiter.quotes), "quotes"),
         (consortium_ksuid, "consortium_ksuid"),
     ]:
         db.register_function(fn, deterministic=True, name=name)
@@ -250,7 +276,8 @@ def orphan_runs(conn, params, claimed):
         bounds = dict(params, rid=rid, low=rid - 1, high=rid)
         run_sql(conn, "orphan_run", bounds)
         run_sql(conn, "parse", bounds)
-        if conn.execute("SELECT skip_reason FROM runs WHERE run_rid = ?", [rid]).fetchone()[0]:
+        run = conn.execute("SELECT skip_reason FROM runs WHERE run_rid = ?", [rid]).fetchone()
+        if run is None or run[0]:
             conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
             continue
         claimed.add(rid)

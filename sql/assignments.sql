@@ -9,7 +9,7 @@ FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL;
 
 -- One KSUID per run, made once: svix-ksuid's base62 encoding is slow.
 UPDATE runs
-SET consortium_id = consortium_ksuid(arbiter_datetime, coalesce(output_id, arbiter_id))
+SET consortium_id = consortium_ksuid(arbiter_dt, coalesce(output_id, arbiter_id))
 WHERE skip_reason IS NULL;
 
 -- Every grouped row as it will be written: its run's KSUID, its flag, and

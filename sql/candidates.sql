@@ -8,7 +8,7 @@ SELECT
     rid,
     dt,
     format,
-    CASE WHEN in_window THEN content_hash(response) END,
+    CASE WHEN in_window THEN content_hash(CAST(response AS BLOB)) END,
     CASE WHEN in_window AND format IS NOT NULL THEN content_hash(synthesis_text(response)) END
 FROM (
     SELECT

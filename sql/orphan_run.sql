@@ -1,6 +1,6 @@
 -- An orphan run (--include-orphans): an arbiter row no run claimed, taken as
 -- the final arbiter of a run that logged no output row.
-INSERT INTO runs (run_rid, arbiter_rid, arbiter_id, arbiter_datetime, window_start)
-SELECT rid, rid, id, datetime_utc, dt - :window_days
+INSERT INTO runs (run_rid, arbiter_rid, arbiter_id, arbiter_datetime, arbiter_dt, window_start)
+SELECT rid, rid, id, datetime_utc, dt, dt - :window_days
 FROM logged
-WHERE rid = :rid;
+WHERE rid = :rid AND dt IS NOT NULL;

@@ -1,7 +1,7 @@
 -- One row per output row not yet grouped: its final arbiter, or why it has none.
 -- A run is never guessed: each check below that fails is the reason it is skipped.
 INSERT INTO runs (
-    run_rid, output_rid, output_id, arbiter_rid, arbiter_id, arbiter_datetime, window_start, skip_reason
+    run_rid, output_rid, output_id, arbiter_rid, arbiter_id, arbiter_datetime, arbiter_dt, window_start, skip_reason
 )
 SELECT
     pairs.output_rid,
@@ -10,12 +10,14 @@ SELECT
     previous.rid,
     previous.id,
     previous.datetime_utc,
+    previous.dt,
     previous.dt - :window_days,
     CASE
         WHEN previous.rid IS NULL THEN 'no previous row'
         WHEN previous.model IN (SELECT name FROM consortium_names) THEN 'previous row is another output'
         WHEN previous.consortium_id IS NOT NULL THEN 'previous row already grouped'
         WHEN arbiter_format(substr(previous.prompt, 1, :prefix_length)) IS NULL THEN 'not an arbiter prompt'
+        WHEN previous.dt IS NULL THEN 'final arbiter has no readable datetime_utc'
     END
 FROM pairs
 JOIN logged AS output ON output.rid = pairs.output_rid

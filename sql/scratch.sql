@@ -33,6 +33,7 @@ CREATE TEMP TABLE runs (
     arbiter_rid INTEGER,
     arbiter_id TEXT,
     arbiter_datetime TEXT,
+    arbiter_dt REAL,
     window_start REAL,
     skip_reason TEXT,
     parsed TEXT,
