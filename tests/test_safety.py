@@ -318,11 +318,14 @@ def test_timed_kills_leave_all_or_nothing(tmp_path):
 
 # Beside a running llm.
 
+# Enough runs that the backfill lasts about a second of the writer's inserts.
+RUNS_BESIDE_LLM = 1000
+
 
 def test_backfill_beside_a_process_logging_every_10_ms(tmp_path):
     db = LogsDB(tmp_path / "logs.db")
     (tmp_path / "models.txt").write_text("cons\n")
-    for n in range(300):
+    for n in range(RUNS_BESIDE_LLM):
         db.run("cons", f"Busy question {n}", [[("a", f"a{n} " * 200), ("b", f"b{n} " * 200)]] * 2)
     db.conn.close()
     stop, result = tmp_path / "stop", tmp_path / "writer.json"
@@ -341,7 +344,7 @@ def test_backfill_beside_a_process_logging_every_10_ms(tmp_path):
     present = {r[0] for r in conn.execute("SELECT id FROM responses WHERE id LIKE '01live%'")}
     assert present == set(written["inserted"])
     if outcome.exit_code == 0:
-        assert conn.execute("SELECT count(DISTINCT consortium_id) FROM responses").fetchone()[0] == 300
+        assert conn.execute("SELECT count(DISTINCT consortium_id) FROM responses").fetchone()[0] == RUNS_BESIDE_LLM
         assert conn.execute("SELECT count(*) FROM responses WHERE id LIKE '01live%' AND consortium_id IS NOT NULL").fetchone()[0] == 0
     else:
         assert "database is busy" in outcome.output
