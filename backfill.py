@@ -29,7 +29,7 @@ import arbiter
 HERE = pathlib.Path(__file__).resolve().parent
 SQL = HERE / "sql"
 REQUIRED_COLUMNS = ("id", "model", "prompt", "response", "datetime_utc")
-ROLE_FLAGS = {"final_output": 0, "member": 0, "final_arbiter": 1, "intermediate_arbiter": 2}
+ROLES = ("final_output", "member", "final_arbiter", "intermediate_arbiter")
 # Reads of the user's database go one range at a time, so that llm, which
 # waits 5 s for a lock, is never kept waiting by one long statement.
 ROWS_PER_READ = 5000
@@ -42,6 +42,11 @@ class Problem(click.ClickException):
     """Bad input or a database we must not touch: one line, exit code 2."""
 
     exit_code = 2
+
+
+def utils_db(conn):
+    """sqlite-utils over our own connection: no plugins, SQLite's trigger defaults."""
+    return sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
 
 
 def schema():
@@ -184,7 +189,7 @@ def text_arguments(fn):
 
 
 def register_functions(conn):
-    db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    db = utils_db(conn)
     for fn, name in [
         (text_arguments(arbiter.arbiter_format), "arbiter_format"),
         (arbiter.content_hash, "content_hash"),
@@ -337,7 +342,7 @@ def summarise(conn):
             ).fetchall()
         ),
         "rows_by_role": {
-            role: one(f"SELECT count(*) FROM assignments WHERE role = '{role}'") for role in ROLE_FLAGS
+            role: one(f"SELECT count(*) FROM assignments WHERE role = '{role}'") for role in ROLES
         },
         "orphan_arbiter_rows": one("SELECT count(*) FROM review WHERE kind = 'orphan_arbiter'"),
     }
@@ -414,7 +419,7 @@ def make_backup(conn, path, backup_path):
 
 def write(conn, params, found_at):
     """Every write of one backfill, in one transaction that waits for the write lock."""
-    db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    db = utils_db(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
         schema()["migrations"].apply(db)
@@ -422,10 +427,11 @@ def write(conn, params, found_at):
         for name, _ in triggers:
             conn.execute(f"DROP TRIGGER [{name}]")
         before = conn.total_changes
-        statements_ = list(statements(sql_text("update")))
-        updated = conn.execute(statements_[0], params).rowcount
-        for statement in statements_[1:]:
-            conn.execute(statement, dict(params, found_at=found_at))
+        params = dict(params, found_at=found_at)
+        update, *review = statements(sql_text("update"))
+        updated = conn.execute(update, params).rowcount
+        for statement in review:
+            conn.execute(statement, params)
         runs_table, members_table = schema()["history_tables"](db)
         run_sql(conn, "history", params, runs=runs_table, members=members_table)
         for _, sql in triggers:
@@ -448,7 +454,7 @@ def new_review_rows(conn):
 
 
 def pending_migrations(conn):
-    db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    db = utils_db(conn)
     return [m.name for m in schema()["migrations"].pending(db)]
 
 
@@ -642,7 +648,7 @@ def verify(database, models_file, window, busy_timeout):
         if not counts:
             click.echo(f"{path}: no grouped rows yet: nothing to verify")
             return
-        db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+        db = utils_db(conn)
         runs_table, _ = schema()["history_tables"](db)
         if db[runs_table].exists():
             conn.execute(
@@ -733,7 +739,7 @@ def explain(row_id, database, models_file, window, busy_timeout):
 
 
 def explain_grouped(conn, row):
-    db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    db = utils_db(conn)
     runs_table, members_table = schema()["history_tables"](db)
     fact = None
     if db[members_table].exists() and db[runs_table].exists():
@@ -794,7 +800,7 @@ def migrate(database, busy_timeout):
     path = resolve_database(database)
     conn, _ = open_database(path, busy_timeout, write=True)
     try:
-        db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+        db = utils_db(conn)
         pending = pending_migrations(conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
