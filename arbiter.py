@@ -273,17 +273,3 @@ def parse_json(prompt):
         return json.dumps({"error": str(error)})
     except (ValueError, TypeError, RecursionError) as error:
         return json.dumps({"error": f"unreadable ({type(error).__name__}: {error})"})
-
-
-def quotes(prompt, text):
-    """1 if the arbiter prompt quotes text as a member answer, else 0."""
-    try:
-        parsed = parse(prompt)
-    except MalformedPrompt:
-        return 0
-    return int(
-        any(
-            prompt[m["start"] - 1 : m["start"] - 1 + m["length"]] == text
-            for m in parsed["members"]
-        )
-    )

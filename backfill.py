@@ -196,7 +196,6 @@ def register_functions(conn):
         (text_arguments(arbiter.synthesis_text), "synthesis_text"),
         (text_arguments(arbiter.original_prompt), "original_prompt"),
         (text_arguments(arbiter.parse_json), "arbiter_parse"),
-        (text_arguments(arbiter.quotes), "quotes"),
         (consortium_ksuid, "consortium_ksuid"),
     ]:
         db.register_function(fn, deterministic=True, name=name)

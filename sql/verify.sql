@@ -48,9 +48,10 @@ WHERE consortium_id IS NOT NULL AND is_arbiter_response IS NOT 0
   AND is_arbiter_response IS NOT 1 AND is_arbiter_response IS NOT 2;
 
 -- check: member quoted
--- Every member's answer is quoted by its run's final arbiter, before it in log order.
-WITH finals AS (
-    SELECT consortium_id, rowid AS arbiter_rid, prompt
+-- Every member's answer is quoted by its run's final arbiter, before it in log
+-- order. Each final arbiter prompt is read once; quotes are compared in place.
+WITH finals AS MATERIALIZED (
+    SELECT consortium_id, rowid AS arbiter_rid, arbiter_parse(prompt) AS parsed
     FROM responses
     WHERE consortium_id IS NOT NULL AND is_arbiter_response = 1
 ),
@@ -69,7 +70,15 @@ SELECT members.consortium_id, members.id AS response_id,
            ELSE 'member answer not quoted by the final arbiter'
        END AS detail
 FROM members JOIN finals ON finals.consortium_id = members.consortium_id
-WHERE members.rid > finals.arbiter_rid OR NOT quotes(finals.prompt, members.response);
+WHERE members.rid > finals.arbiter_rid
+   OR NOT EXISTS (
+       SELECT 1
+       FROM json_each(finals.parsed, '$.members') AS quote, responses AS final
+       WHERE final.rowid = finals.arbiter_rid
+         AND json_extract(quote.value, '$.hash') = content_hash(CAST(members.response AS BLOB))
+         AND substr(final.prompt, json_extract(quote.value, '$.start'), json_extract(quote.value, '$.length'))
+             = members.response
+   );
 
 -- check: window
 -- No run reaches further back from its final arbiter than the window.
