@@ -29,6 +29,26 @@ def test_backfill_reproduces_the_recorded_runs_exactly(real_db, tmp_path):
     assert_reproduces(*real_db, tmp_path)
 
 
+def test_the_users_own_columns_already_present(real_db, tmp_path):
+    """The user's logs.db has both columns by hand, the flag with DEFAULT 0, and an index."""
+    path, models, truth = real_db
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "ALTER TABLE responses ADD COLUMN consortium_id TEXT;"
+        "ALTER TABLE responses ADD COLUMN is_arbiter_response INTEGER DEFAULT 0;"
+        "CREATE INDEX idx_consortium_id ON responses (consortium_id);"
+    )
+    conn.close()
+    assert_reproduces(path, models, truth, tmp_path)
+    conn = sqlite3.connect(path)
+    plain = conn.execute(
+        f"SELECT DISTINCT is_arbiter_response FROM responses WHERE id IN ({','.join('?' * len(truth['plain']))})",
+        truth["plain"],
+    ).fetchall()
+    conn.close()
+    assert plain == [(0,)]
+
+
 def test_a_database_generated_now_by_the_real_packages(tmp_path):
     """The committed fixtures could go stale: make one more, now, and check it too."""
     generator = pathlib.Path(__file__).parent / "realdata" / "generate.py"
