@@ -13,8 +13,10 @@ SET consortium_id = consortium_ksuid(arbiter_dt, coalesce(output_id, arbiter_id)
 WHERE skip_reason IS NULL;
 
 -- Every grouped row as it will be written: its run's KSUID, its flag, and
--- for members their 1-based rank in log order within their iteration.
-CREATE TEMP VIEW assigned AS
+-- for members their 1-based rank in log order within their iteration. A
+-- table, made before the write lock is taken, so that the lock is held for
+-- the writes alone.
+CREATE TEMP TABLE assigned AS
 SELECT
     assignments.rid,
     assignments.run_rid,
@@ -36,3 +38,5 @@ SELECT
     runs.consortium_id
 FROM assignments
 JOIN runs ON runs.run_rid = assignments.run_rid;
+
+CREATE UNIQUE INDEX temp.assigned_rid ON assigned (rid);
