@@ -210,3 +210,16 @@ def test_user_columns_with_default_zero(tmp_path):
     assert rows[run["final"]][1] == 1
     indexes = [r[1] for r in db.conn.execute("PRAGMA index_list(responses)")]
     assert indexes.count("idx_consortium_id") == 1 and len([i for i in indexes if "consortium" in i]) == 1
+
+
+def test_a_failed_member_leaves_no_row_and_the_run_is_still_grouped(logs_db):
+    """llm-consortium quotes `Error: ...` for a member that failed; that member logged nothing."""
+    question = "One member fails"
+    ok = logs_db.log("a", f"<prompt>{question}</prompt>", "fine answer")
+    prompt = arbiter_prompt(question, [("a", "fine answer"), ("b", "Error: Unknown model: b:2")])
+    final = logs_db.log("stub-arbiter", prompt, arbiter_response("fine"))
+    output = logs_db.log("cons", question, "fine")
+    run_backfill(logs_db.path, models(logs_db))
+    rows = grouped(logs_db.path)
+    assert set(rows) == {ok, final, output}
+    assert [rows[i][1] for i in (ok, final, output)] == [0, 1, 0]
