@@ -223,3 +223,18 @@ def test_a_failed_member_leaves_no_row_and_the_run_is_still_grouped(logs_db):
     rows = grouped(logs_db.path)
     assert set(rows) == {ok, final, output}
     assert [rows[i][1] for i in (ok, final, output)] == [0, 1, 0]
+
+
+def test_a_consortium_used_as_a_member_keeps_its_output_in_its_own_run(logs_db):
+    """A saved consortium can be a member of another: its output row is its own run's."""
+    inner = logs_db.run("other-cons", "Nested question", [[("a", "inner a"), ("b", "inner b")]])
+    inner_answer = logs_db.conn.execute("SELECT response FROM responses WHERE id = ?", [inner["output"]]).fetchone()[0]
+    c = logs_db.log("c", "<prompt>Nested question</prompt>", "outer c")
+    prompt = arbiter_prompt("Nested question", [("other-cons", inner_answer), ("c", "outer c")])
+    final = logs_db.log("stub-arbiter", prompt, arbiter_response("outer"))
+    output = logs_db.log("cons", "Nested question", "outer")
+    run_backfill(logs_db.path, models(logs_db))
+    rows = grouped(logs_db.path)
+    inner_ids = inner["members"] + [inner["final"], inner["output"]]
+    assert {rows[i][0] for i in inner_ids} == {rows[inner["output"]][0]}
+    assert {rows[i][0] for i in (c, final, output)} == {rows[output][0]} != {rows[inner["output"]][0]}
