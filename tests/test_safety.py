@@ -205,6 +205,7 @@ def test_dry_run_writes_nothing_and_reports_the_same(logs_db, tmp_path):
     assert file_hash(logs_db.path) == before
     assert not list(tmp_path.glob("logs.backup-*"))
     real = run_backfill(logs_db.path, tmp_path / "models.txt", "--report", tmp_path / "real.json")
+    assert real.exit_code == 0 and "Rows to update" in dry.output and "Rows updated: 21" in real.output
     dry_report, real_report = (json.loads((tmp_path / f).read_text()) for f in ("dry.json", "real.json"))
     for key in ("output_rows_found", "runs_grouped", "runs_skipped", "rows_by_role", "orphan_arbiter_rows"):
         assert dry_report[key] == real_report[key]
