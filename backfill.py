@@ -4,6 +4,7 @@ The work is done in SQL, one file per phase in sql/; this driver registers the
 Python functions the SQL calls, runs the phases, claims matched rows, and
 writes everything in one transaction.
 """
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -49,6 +50,7 @@ def utils_db(conn):
     return sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
 
 
+@functools.cache
 def schema():
     """migrations/migrations.py: run as `sqlite-utils migrate` runs it, a file, not a module."""
     namespace = {}
@@ -290,11 +292,11 @@ def orphan_runs(conn, params, claimed):
         claim_matches(conn, params, rid - 1, rid, claimed, "member_matches", "member")
         # A chain whose quotes match no logged member is no run: most likely a
         # plain prompt that pastes an arbiter prompt.
-        taken = [r for (r,) in conn.execute("SELECT rid FROM assignments WHERE run_rid = ?", [rid])]
-        if not conn.execute("SELECT 1 FROM assignments WHERE run_rid = ? AND role = 'member'", [rid]).fetchone():
+        taken = dict(conn.execute("SELECT rid, role FROM assignments WHERE run_rid = ?", [rid]))
+        if "member" not in taken.values():
             conn.execute("DELETE FROM assignments WHERE run_rid = ?", [rid])
             conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
-            claimed.difference_update(taken + [rid])
+            claimed.difference_update([*taken, rid])
 
 
 def claim_matches(conn, params, low, high, claimed, matches, role):
@@ -340,9 +342,9 @@ def summarise(conn):
                 " GROUP BY skip_reason ORDER BY 2 DESC, 1"
             ).fetchall()
         ),
-        "rows_by_role": {
-            role: one(f"SELECT count(*) FROM assignments WHERE role = '{role}'") for role in ROLES
-        },
+        "rows_by_role": dict(
+            dict.fromkeys(ROLES, 0), **dict(conn.execute("SELECT role, count(*) FROM assignments GROUP BY role"))
+        ),
         "orphan_arbiter_rows": one("SELECT count(*) FROM review WHERE kind = 'orphan_arbiter'"),
     }
 
@@ -416,11 +418,23 @@ def make_backup(conn, path, backup_path):
     return target
 
 
+@contextlib.contextmanager
+def immediate_transaction(conn):
+    """BEGIN IMMEDIATE: wait (busy timeout) for the write lock, then commit or roll back whole."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 def write(conn, params, found_at):
     """Every write of one backfill, in one transaction that waits for the write lock."""
     db = utils_db(conn)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(conn):
         schema()["migrations"].apply(db)
         triggers = fts_update_triggers(conn)
         for name, _ in triggers:
@@ -435,11 +449,6 @@ def write(conn, params, found_at):
         run_sql(conn, "history", params, runs=runs_table, members=members_table)
         for _, sql in triggers:
             conn.execute(sql)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     return updated, conn.total_changes - before
 
 
@@ -801,14 +810,8 @@ def migrate(database, busy_timeout):
     try:
         db = utils_db(conn)
         pending = pending_migrations(conn)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(conn):
             schema()["migrations"].apply(db)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
     except sqlite3.DatabaseError as error:
         raise database_error(path, error)
     finally:
