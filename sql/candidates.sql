@@ -9,7 +9,7 @@ SELECT
     dt,
     format,
     CASE WHEN in_window THEN content_hash(CAST(response AS BLOB)) END,
-    CASE WHEN in_window AND format IS NOT NULL THEN content_hash(synthesis_text(response)) END
+    CASE WHEN in_window AND format IS NOT NULL THEN content_hash(synthesis_text(format, response)) END
 FROM (
     SELECT
         rid,

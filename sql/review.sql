@@ -21,7 +21,7 @@ SELECT
             WHERE candidates.arbiter_format IS NOT NULL
               AND candidates.rid < runs.output_rid
               AND candidates.dt >= output.dt - :window_days
-              AND synthesis_text(likely.response) = output.response
+              AND synthesis_text(candidates.arbiter_format, likely.response) = output.response
               AND instr(original_prompt(likely.prompt), output.prompt) > 0
             ORDER BY candidates.rid DESC
             LIMIT 1

@@ -18,7 +18,7 @@ WHERE snippets.kind = 'synthesis'
   AND runs.run_rid > :low AND runs.run_rid <= :high
   AND candidates.rid < runs.arbiter_rid
   AND candidates.dt >= runs.window_start
-  AND synthesis_text(candidate.response) = substr(arbiter.prompt, snippets.start, snippets.length)
+  AND synthesis_text(candidates.arbiter_format, candidate.response) = substr(arbiter.prompt, snippets.start, snippets.length)
   AND original_prompt(candidate.prompt) = substr(
       arbiter.prompt,
       json_extract(runs.parsed, '$.original_prompt.start'),

@@ -11,7 +11,7 @@ import types
 
 import pytest
 
-import backfill
+from consortium_backfill import backup
 from builder import LogsDB, arbiter_prompt
 from conftest import cli, file_hash, grouped, run_backfill
 
@@ -136,7 +136,7 @@ def test_locked_database(logs_db):
 def test_not_enough_disk_for_the_backup(logs_db, monkeypatch):
     some_runs(logs_db)
     before = file_hash(logs_db.path)
-    monkeypatch.setattr(backfill.shutil, "disk_usage", lambda path: types.SimpleNamespace(free=1024))
+    monkeypatch.setattr(backup.shutil, "disk_usage", lambda path: types.SimpleNamespace(free=1024))
     result = cli("backfill", "-d", logs_db.path, "--models-file", logs_db.path.parent / "models.txt")
     assert_refused(result, "not enough free disk for the backup", logs_db.path, before)
     assert not list(logs_db.path.parent.glob("logs.backup-*"))

@@ -1,12 +1,12 @@
 """Reading arbiter prompts: every quote found, verbatim, whatever the texts hold."""
 import pytest
 
-import arbiter
+from consortium_backfill import formats
 from builder import arbiter_prompt
 
 
 def quoted(prompt):
-    parsed = arbiter.parse(prompt)
+    parsed = formats.parse(prompt)
     text = lambda q: prompt[q["start"] - 1 : q["start"] - 1 + q["length"]]
     return parsed, [(q["iteration"], q["model"], text(q)) for q in parsed["members"]], [
         (q["iteration"], text(q)) for q in parsed["syntheses"]
@@ -29,13 +29,13 @@ def test_member_texts_come_back_verbatim(text):
     assert members == [(1, "a", text), (1, "b", "plain"), (2, "a", text + "2"), (2, "b", "plain 2")]
     assert syntheses == [(1, "first synthesis")]
     assert parsed["iterations"] == 2
-    assert arbiter.original_prompt(prompt) == "Q?"
+    assert formats.original_prompt(prompt) == "Q?"
 
 
 def test_hashes_are_of_the_quoted_text():
     prompt = arbiter_prompt("Q", [("a", "x"), ("b", "x")])
-    parsed = arbiter.parse(prompt)
-    assert parsed["members"][0]["hash"] == parsed["members"][1]["hash"] == arbiter.content_hash("x")
+    parsed = formats.parse(prompt)
+    assert parsed["members"][0]["hash"] == parsed["members"][1]["hash"] == formats.content_hash("x")
 
 
 def test_synthesis_system_format_of_llm_consortium_0_2():
@@ -53,13 +53,13 @@ def test_synthesis_system_format_of_llm_consortium_0_2():
     parsed, members, syntheses = quoted(prompt)
     assert parsed["format"] == "synthesis_system"
     assert members == [(1, "gpt-4o", "Paris & <i>France</i>")]
-    assert arbiter.original_prompt(prompt) == "Capital of France?"
+    assert formats.original_prompt(prompt) == "Capital of France?"
 
 
 def test_synthesis_text_is_what_llm_consortium_quotes():
-    assert arbiter.synthesis_text("<thought>x</thought><synthesis>\n  Answer  \n</synthesis>") == "Answer"
-    assert arbiter.synthesis_text("<SYNTHESIS>a</SYNTHESIS><synthesis>b</synthesis>") == "a"
-    assert arbiter.synthesis_text("no tags at all") == "no tags at all"
+    assert formats.synthesis_text("<thought>x</thought><synthesis>\n  Answer  \n</synthesis>") == "Answer"
+    assert formats.synthesis_text("<SYNTHESIS>a</SYNTHESIS><synthesis>b</synthesis>") == "a"
+    assert formats.synthesis_text("no tags at all") == "no tags at all"
 
 
 @pytest.mark.parametrize(
@@ -73,6 +73,6 @@ def test_synthesis_text_is_what_llm_consortium_quotes():
     ],
 )
 def test_malformed_prompts_name_what_is_missing(prompt, problem):
-    with pytest.raises(arbiter.MalformedPrompt, match=problem):
-        arbiter.parse(prompt)
-    assert problem in arbiter.parse_json(prompt)
+    with pytest.raises(formats.MalformedPrompt, match=problem):
+        formats.parse(prompt)
+    assert problem in formats.parse_json(prompt)

@@ -1,0 +1,158 @@
+"""Finding runs: the SQL phases in order, the claims of matched rows, orphan chains, the counts.
+
+Everything here writes only TEMP tables of our own connection: the user's
+file is read, never changed.
+"""
+import json
+
+from . import formats
+from .names import load_names
+from .sqlfiles import run_sql, sql_text
+
+ROLES = ("final_output", "member", "final_arbiter", "intermediate_arbiter")
+# Reads of the user's database go one range at a time, so that llm, which
+# waits 5 s for a lock, is never kept waiting by one long statement.
+ROWS_PER_READ = 5000
+RUNS_PER_READ = 500
+
+
+def ranges(keys, size):
+    """(low, high] bounds covering sorted keys, size keys at a time."""
+    low = 0
+    for start in range(0, len(keys), size):
+        high = keys[min(start + size, len(keys)) - 1]
+        yield low, high
+        low = high
+
+
+def row_ranges(max_rid, size=ROWS_PER_READ):
+    for low in range(0, max_rid, size):
+        yield low, min(low + size, max_rid)
+
+
+def prepare(conn, columns, names, window, include_orphans=False):
+    """Temp views and tables over a snapshot of responses up to its current last row."""
+    max_rid = conn.execute("SELECT coalesce(max(rowid), 0) FROM responses").fetchone()[0]
+    run_sql(
+        conn,
+        "logged",
+        consortium_id="consortium_id" if "consortium_id" in columns else "NULL",
+        duration_ms="duration_ms" if "duration_ms" in columns else "NULL",
+        max_rid=int(max_rid),
+    )
+    run_sql(conn, "scratch")
+    load_names(conn, names)
+    run_sql(conn, "pairs")
+    return dict(
+        max_rid=max_rid,
+        window_days=window / 86400,
+        prefix_length=formats.PREFIX_LENGTH,
+        include_orphans=include_orphans,
+    )
+
+
+def analyse(conn, params):
+    """Find every run and every row it claims, into the temp table assignments."""
+    run_sql(conn, "runs", params)
+    runs = [row[0] for row in conn.execute("SELECT run_rid FROM runs ORDER BY run_rid")]
+    for low, high in ranges(runs, RUNS_PER_READ):
+        run_sql(conn, "parse", dict(params, low=low, high=high))
+        run_sql(conn, "snippets", dict(params, low=low, high=high))
+    run_sql(conn, "windows", params)
+    for low, high in row_ranges(params["max_rid"]):
+        run_sql(conn, "candidates", dict(params, low=low, high=high))
+    conn.execute("CREATE INDEX temp.candidates_by_response ON candidates (response_hash)")
+    conn.execute("CREATE INDEX temp.candidates_by_synthesis ON candidates (synthesis_hash)")
+    grouped = [row[0] for row in conn.execute("SELECT run_rid FROM runs WHERE skip_reason IS NULL ORDER BY run_rid")]
+    claimed = set()
+    # Earlier syntheses claim first: a row that is both is an intermediate arbiter.
+    for low, high in ranges(grouped, RUNS_PER_READ):
+        claim_matches(conn, params, low, high, claimed, "synthesis_matches", "intermediate_arbiter")
+    for low, high in ranges(grouped, RUNS_PER_READ):
+        claim_matches(conn, params, low, high, claimed, "member_matches", "member")
+    if params["include_orphans"]:
+        orphan_runs(conn, params, claimed)
+    run_sql(conn, "assignments", params)
+    run_sql(conn, "review", params)
+
+
+def orphan_runs(conn, params, claimed):
+    """Each arbiter row no run claimed, latest first, anchors a run of its own.
+
+    Latest first, so that a chain's last arbiter claims the earlier ones as
+    intermediate arbiters before any of them could anchor a run.
+    """
+    arbiters = conn.execute(
+        "SELECT rid FROM candidates WHERE arbiter_format IS NOT NULL ORDER BY rid DESC"
+    ).fetchall()
+    for (rid,) in arbiters:
+        if rid in claimed:
+            continue
+        bounds = dict(params, rid=rid, low=rid - 1, high=rid)
+        run_sql(conn, "orphan_run", bounds)
+        run_sql(conn, "parse", bounds)
+        run = conn.execute("SELECT skip_reason FROM runs WHERE run_rid = ?", [rid]).fetchone()
+        if run is None or run[0]:
+            conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
+            continue
+        claimed.add(rid)
+        run_sql(conn, "snippets", bounds)
+        claim_matches(conn, params, rid - 1, rid, claimed, "synthesis_matches", "intermediate_arbiter")
+        claim_matches(conn, params, rid - 1, rid, claimed, "member_matches", "member")
+        # A chain whose quotes match no logged member is no run: most likely a
+        # plain prompt that pastes an arbiter prompt.
+        taken = dict(conn.execute("SELECT rid, role FROM assignments WHERE run_rid = ?", [rid]))
+        if "member" not in taken.values():
+            conn.execute("DELETE FROM assignments WHERE run_rid = ?", [rid])
+            conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
+            claimed.difference_update([*taken, rid])
+
+
+def claim_matches(conn, params, low, high, claimed, matches, role):
+    rows = conn.execute(sql_text(matches), dict(params, low=low, high=high)).fetchall()
+    conn.executemany(
+        "INSERT INTO assignments (rid, run_rid, role, iteration, quoted_by_rid, source)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        claim(rows, claimed, role),
+    )
+
+
+def claim(rows, claimed, role):
+    """Greedy claims over matches ordered by run, then nearest row first.
+
+    A text quoted k times claims at most k rows; a row goes to one run only.
+    The nearest row takes the latest quote (highest iteration).
+    """
+    quotes_left = {}
+    for run_rid, arbiter_rid, text_hash, quotes, rid in rows:
+        if rid in claimed:
+            continue
+        key = (run_rid, text_hash)
+        if key not in quotes_left:
+            quotes_left[key] = sorted(
+                json.loads(quotes), key=lambda q: (q["iteration"], q["position"]), reverse=True
+            )
+        if not quotes_left[key]:
+            continue
+        quote = quotes_left[key].pop(0)
+        claimed.add(rid)
+        yield rid, run_rid, role, quote["iteration"], arbiter_rid, quote["source"]
+
+
+def summarise(conn):
+    one = lambda sql: conn.execute(sql).fetchone()[0]
+    return {
+        "output_rows_found": one("SELECT count(*) FROM runs WHERE output_rid IS NOT NULL"),
+        "runs_grouped": one("SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL"),
+        "orphan_runs_grouped": one("SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NULL"),
+        "runs_skipped": dict(
+            conn.execute(
+                "SELECT skip_reason, count(*) FROM runs WHERE skip_reason IS NOT NULL"
+                " GROUP BY skip_reason ORDER BY 2 DESC, 1"
+            ).fetchall()
+        ),
+        "rows_by_role": dict(
+            dict.fromkeys(ROLES, 0), **dict(conn.execute("SELECT role, count(*) FROM assignments GROUP BY role"))
+        ),
+        "orphan_arbiter_rows": one("SELECT count(*) FROM review WHERE kind = 'orphan_arbiter'"),
+    }

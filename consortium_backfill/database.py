@@ -1,0 +1,135 @@
+"""The safety of the user's file: find it, check it, open it, and write to it whole or not at all."""
+import contextlib
+import itertools
+import os
+import pathlib
+import signal
+import sqlite3
+import urllib.parse
+
+import click
+
+from .errors import Problem, database_error
+from .functions import register_functions, utils_db
+from .sqlfiles import schema
+
+REQUIRED_COLUMNS = ("id", "model", "prompt", "response", "datetime_utc")
+CACHE_KIB = 64 * 1024
+
+
+def llm_logs_path():
+    """Where llm keeps logs.db: $LLM_USER_PATH, else llm's own user directory."""
+    user_dir = os.environ.get("LLM_USER_PATH") or click.get_app_dir("io.datasette.llm")
+    return pathlib.Path(user_dir) / "logs.db"
+
+
+def resolve_database(database):
+    if database is not None:
+        return pathlib.Path(database)
+    path = llm_logs_path()
+    if not path.exists():
+        raise Problem(f"no database at {path} (llm's logs.db): pass -d PATH, or run `make demo` to try the example")
+    click.echo(f"Using llm's logs.db: {path}", err=True)
+    return path
+
+
+@contextlib.contextmanager
+def connection(path, busy_timeout, write):
+    """(conn, columns) of a checked database; any SQLite error becomes a one-line Problem."""
+    conn, columns = open_database(path, busy_timeout, write)
+    try:
+        yield conn, columns
+    except sqlite3.DatabaseError as error:
+        raise database_error(path, error)
+    finally:
+        conn.close()
+
+
+def open_database(path, busy_timeout, write):
+    """Check that path is llm's logs.db and open it; raise Problem naming what is wrong."""
+    if not path.exists():
+        raise Problem(f"{path}: no such file")
+    if not path.is_file():
+        raise Problem(f"{path}: not a file")
+    with open(path, "rb") as f:
+        header = f.read(16)
+    if not header:
+        raise Problem(f"{path}: empty file, not a SQLite database")
+    if header != b"SQLite format 3\x00":
+        raise Problem(f"{path}: not a SQLite database")
+    if write:
+        if not os.access(path, os.W_OK):
+            raise Problem(f"{path}: read-only file")
+        if not os.access(path.parent, os.W_OK):
+            raise Problem(f"{path.parent}: read-only folder (SQLite writes its journal beside the database)")
+    uri = "file:{}?mode={}".format(urllib.parse.quote(str(path.resolve())), "rw" if write else "ro")
+    conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA main.table_info(responses)")}
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        raise database_error(path, error)
+    if not columns:
+        conn.close()
+        raise Problem(f"{path}: no responses table (is this llm's logs.db?)")
+    if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
+        conn.close()
+        # Content hashes are taken of the stored bytes; llm only makes UTF-8 databases.
+        raise Problem(f"{path}: not a UTF-8 database")
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        conn.close()
+        raise Problem(f"{path}: responses has no {', '.join(missing)} column")
+    # 64 MiB instead of SQLite's 2 MiB: a large write transaction then spills
+    # (and syncs its journal) far less often, and arbiter prompts read by
+    # several phases stay cached. Memory stays bounded whatever the size.
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    register_functions(conn)
+    return conn, columns
+
+
+@contextlib.contextmanager
+def immediate_transaction(conn):
+    """BEGIN IMMEDIATE: wait (busy timeout) for the write lock, then commit or roll back whole."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def kill_after_statements(conn):
+    """CONSORTIUM_BACKFILL_KILL_AFTER=N: SIGKILL this process as its Nth statement from here starts.
+
+    For the crash tests, which prove a kill at any moment leaves the database whole.
+    """
+    limit = os.environ.get("CONSORTIUM_BACKFILL_KILL_AFTER")
+    if not limit:
+        return
+    count = itertools.count(1)
+
+    def trace(statement):
+        if next(count) >= int(limit):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    conn.set_trace_callback(trace)
+
+
+def pending_migrations(conn):
+    return [m.name for m in schema()["migrations"].pending(utils_db(conn))]
+
+
+def migrate(conn):
+    """Apply the pending migrations in their own transaction; return their names."""
+    pending = pending_migrations(conn)
+    with immediate_transaction(conn):
+        schema()["migrations"].apply(utils_db(conn))
+    return pending
+
+
+def history_tables(conn):
+    """(runs, members): the names of the run history tables in this database."""
+    return schema()["history_tables"](utils_db(conn))

@@ -1,0 +1,101 @@
+"""explain: why a row is in its run, or why it is in none."""
+import sqlite3
+
+from . import analysis
+from .database import history_tables
+from .errors import Problem
+from .functions import utils_db
+from .names import consortium_names
+
+RULES = {
+    "final_output": "its model, {config_name}, is a saved consortium name; the row logged right before it, "
+    "{quoted_by_or_arbiter}, is its final arbiter",
+    "final_arbiter": "it is the row logged right before the output row {output_id}, its prompt is an arbiter "
+    "prompt, and its <original_prompt> contains the output's prompt",
+    "intermediate_arbiter": "its synthesis equals the iteration {iteration} <synthesis> quoted in the "
+    "<iteration_history> of final arbiter {quoted_by}, and it was asked about the same original prompt",
+    "member": "its response equals, byte for byte, an answer quoted in the <{source}> of final arbiter "
+    "{quoted_by}, as one of iteration {iteration}",
+}
+
+
+def explain(conn, columns, path, row_id, models_file, window):
+    """The paragraph `backfill.py explain ROW_ID` prints."""
+    conn.row_factory = sqlite3.Row
+    row = conn.execute("SELECT rowid AS rid, * FROM responses WHERE id = ?", [row_id]).fetchone()
+    if row is None:
+        raise Problem(f"{path}: no responses row with id {row_id}")
+    if "consortium_id" in columns and row["consortium_id"] is not None:
+        return explain_grouped(conn, row)
+    names = consortium_names(conn, models_file)
+    if not names:
+        raise Problem("no consortium names: pass --models-file to explain a row not grouped yet")
+    params = analysis.prepare(conn, columns, names, window)
+    analysis.analyse(conn, params)
+    return explain_pending(conn, row)
+
+
+def describe(row_id, fact):
+    """One paragraph on why a row belongs to its run."""
+    where = f"iteration {fact['iteration']} of {fact['iteration_count']}" if fact["iteration"] else "no iteration"
+    if fact["role"] == "member":
+        where += f", member {fact['member_index']}"
+    name = fact["config_name"] or "an orphan run, no output row"
+    rule = RULES[fact["role"]]
+    if fact["role"] == "final_arbiter" and not fact["output_id"]:
+        rule = "it is the last arbiter of a chain no output row follows, grouped by --include-orphans"
+    rule = rule.format(**dict(fact, quoted_by_or_arbiter=fact["final_arbiter_response_id"]))
+    return (
+        f"{row_id} is the {fact['role'].replace('_', ' ')} ({where}) of run {fact['run_id']} ({name}).\n"
+        f"Rule: {rule}."
+    )
+
+
+def explain_grouped(conn, row):
+    db = utils_db(conn)
+    runs_table, members_table = history_tables(conn)
+    fact = None
+    if db[members_table].exists() and db[runs_table].exists():
+        fact = conn.execute(
+            f"SELECT m.*, r.config_name, r.iteration_count, r.output_response_id AS output_id,"
+            f" r.final_arbiter_response_id FROM [{members_table}] m JOIN [{runs_table}] r ON r.id = m.run_id"
+            f" WHERE m.response_id = ?",
+            [row["id"]],
+        ).fetchone()
+    if fact is None:
+        return (
+            f"{row['id']} is in run {row['consortium_id']} with is_arbiter_response = {row['is_arbiter_response']}, "
+            "but no run history records how it got there (grouped by hand, or before the history tables existed)."
+        )
+    return describe(row["id"], dict(fact))
+
+
+def explain_pending(conn, row):
+    rid = row["rid"]
+    fact = conn.execute(
+        "SELECT assigned.role, assigned.iteration, assigned.member_index, assigned.source,"
+        " assigned.consortium_id AS run_id, quoter.id AS quoted_by, output.model AS config_name,"
+        " runs.output_id, runs.arbiter_id AS final_arbiter_response_id,"
+        " json_extract(runs.parsed, '$.iterations') AS iteration_count"
+        " FROM assigned JOIN runs ON runs.run_rid = assigned.run_rid"
+        " LEFT JOIN logged AS quoter ON quoter.rid = assigned.quoted_by_rid"
+        " LEFT JOIN logged AS output ON output.rid = runs.output_rid WHERE assigned.rid = ?",
+        [rid],
+    ).fetchone()
+    if fact is not None:
+        return "Not grouped yet; the next backfill groups it.\n" + describe(row["id"], dict(fact))
+    skipped = conn.execute(
+        "SELECT output_id, arbiter_id, skip_reason FROM runs WHERE skip_reason IS NOT NULL"
+        " AND (output_rid = ? OR arbiter_rid = ?)",
+        [rid, rid],
+    ).fetchone()
+    if skipped is not None:
+        which = "output row" if skipped["output_id"] == row["id"] else f"row before output {skipped['output_id']}"
+        return f"{row['id']} is in no run: it is the {which} of a run that was skipped: {skipped['skip_reason']}."
+    review = conn.execute("SELECT reason FROM review WHERE response_id = ?", [row["id"]]).fetchone()
+    if review is not None:
+        return f"{row['id']} is in no run: {review['reason']}. `backfill --include-orphans` gives it a run of its own."
+    return (
+        f"{row['id']} is in no run: its model is not a consortium name, it has no arbiter prompt, and no final "
+        "arbiter within the window quotes its response."
+    )

@@ -1,0 +1,31 @@
+"""llm-consortium 0.3, 0.4 and 0.5: prompts that start <arbiter_prompt>.
+
+Original prompt, then the members' answers, then the history of earlier iterations.
+"""
+from . import blocks
+
+
+class ArbiterPrompt(blocks.SectionsReader):
+    name = "arbiter_prompt"
+    prefixes = ("<arbiter_prompt>",)
+
+    def sections(self, prompt):
+        """(original, responses, history) as (start, end) offsets into prompt."""
+        opening = blocks.first(
+            r"^<arbiter_prompt>\s*(?:<user_instructions>[\s\S]*?</user_instructions>\s*)?<original_prompt>",
+            prompt,
+            what="<original_prompt> after <arbiter_prompt>",
+        )
+        original_end = blocks.first(r"</original_prompt>\s*<model_responses>", prompt, opening.end())
+        history_end = blocks.last(r"</iteration_history>\s*</arbiter_prompt>", prompt, original_end.end())
+        responses_end = blocks.last(
+            r"</model_responses>\s*<iteration_history>", prompt, original_end.end(), history_end.start()
+        )
+        return (
+            (opening.end(), original_end.start()),
+            (original_end.end(), responses_end.start()),
+            (responses_end.end(), history_end.start()),
+        )
+
+
+reader = ArbiterPrompt()

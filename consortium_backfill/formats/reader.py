@@ -1,0 +1,114 @@
+"""What every prompt-format reader is and returns.
+
+A reader recognises the arbiter prompts of one llm-consortium format family
+and reports what they quote as offsets, never copies, so that SQL can compare
+a quote in place with ``substr(prompt, start, length)``.
+"""
+import dataclasses
+import hashlib
+import re
+
+# The regular expression llm-consortium itself uses to read a synthesis.
+SYNTHESIS = re.compile(r"<synthesis>([\s\S]*?)</synthesis>", re.IGNORECASE)
+
+
+class MalformedPrompt(ValueError):
+    pass
+
+
+@dataclasses.dataclass
+class Quote:
+    """One quoted text: prompt[start:end], 0-based, as Python slices take them."""
+
+    start: int
+    end: int
+    iteration: int = None
+    position: int = None
+    model: str = None
+    source: str = None
+
+
+@dataclasses.dataclass
+class Parsed:
+    """Everything one arbiter prompt quotes. The same shape for every format."""
+
+    format: str
+    original_prompt: tuple  # (start, end), or None when the prompt quotes none
+    iterations: int
+    members: list  # [Quote]: member answers, earlier iterations first
+    syntheses: list  # [Quote]: earlier arbiters' answers, as this prompt quotes them
+
+    def as_dict(self, prompt):
+        """1-based start and length, as SQLite's substr() takes them, with content hashes."""
+
+        def span(quote):
+            extra = {} if quote.iteration is None else dict(
+                iteration=quote.iteration, position=quote.position, model=quote.model, source=quote.source
+            )
+            text = prompt[quote.start : quote.end]
+            return dict(extra, start=quote.start + 1, length=quote.end - quote.start, hash=content_hash(text))
+
+        return {
+            "format": self.format,
+            "original_prompt": span(Quote(*self.original_prompt)) if self.original_prompt else None,
+            "iterations": self.iterations,
+            "members": [span(q) for q in self.members],
+            "syntheses": [span(q) for q in self.syntheses],
+        }
+
+
+class Reader:
+    """One prompt-format family. Subclass it in a module of its own and list it in formats/__init__.py.
+
+    A reader says which prompts are its own (``prefixes``, or ``recognises``
+    for more than a prefix), where the original prompt is (``original``), what
+    the prompt quotes (``parse``), and how an answer to one of its prompts is
+    quoted by a later arbiter prompt (``synthesis_text``).
+    """
+
+    name = None
+    prefixes = ()
+
+    def recognises(self, prompt):
+        """Whether prompt is one of this format's.
+
+        SQL's arbiter_format() passes only a prompt's first PREFIX_LENGTH
+        characters; parse() passes the whole prompt. A reader that shares its
+        prefix with another and needs more of the prompt to tell its own apart
+        returns False on a head that does not show it, and comes before the
+        other reader in READERS.
+        """
+        return prompt.startswith(self.prefixes)
+
+    def original(self, prompt):
+        """(start, end) of the original prompt, or None; raises MalformedPrompt."""
+        raise NotImplementedError
+
+    def parse(self, prompt):
+        """A Parsed; raises MalformedPrompt naming what is missing."""
+        raise NotImplementedError
+
+    def synthesis_text(self, response):
+        """What a later arbiter prompt quotes of an answer to one of this format's prompts."""
+        return synthesis_text(response)
+
+
+def synthesis_text(response):
+    """What llm-consortium quotes as an arbiter's synthesis in later iterations."""
+    match = SYNTHESIS.search(response)
+    return match.group(1).strip() if match else response
+
+
+def content_hash(text):
+    """A 64-bit hash of a text's UTF-8 bytes, as a signed integer SQLite can index.
+
+    SQL passes `CAST(column AS BLOB)`, the stored bytes, which spares a decode
+    and an encode of every response hashed.
+    """
+    if text is None:
+        return None
+    if isinstance(text, (int, float)):
+        text = str(text)
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    digest = hashlib.blake2b(data, digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

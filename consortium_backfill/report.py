@@ -1,0 +1,41 @@
+"""What a backfill tells the user: the printed summary and the JSON report."""
+import json
+import sqlite3
+
+import click
+
+
+def write_report(conn, path, summary):
+    """The summary and every review row, as JSON."""
+    conn.row_factory = sqlite3.Row
+    rows = [dict(row) for row in conn.execute("SELECT * FROM review ORDER BY kind, response_id")]
+    conn.row_factory = None
+    for row in rows:
+        row["evidence"] = json.loads(row["evidence"])
+    path.write_text(json.dumps(dict(summary, review=rows), indent=2) + "\n")
+
+
+def print_summary(summary):
+    lines = [
+        f"Database: {summary['database']}" + ("  (dry run: nothing written)" if summary["dry_run"] else ""),
+        f"Consortium output rows not yet grouped: {summary['output_rows_found']}",
+        f"Runs grouped: {summary['runs_grouped']}",
+        f"Runs skipped: {sum(summary['runs_skipped'].values())}",
+    ]
+    lines += [f"  {reason}: {count}" for reason, count in summary["runs_skipped"].items()]
+    roles = summary["rows_by_role"]
+    verb = "Rows to update" if summary["dry_run"] else "Rows updated"
+    if summary["orphan_runs_grouped"]:
+        lines.append(f"Orphan runs grouped (--include-orphans): {summary['orphan_runs_grouped']}")
+    lines.append(f"{verb}: {summary['rows_updated'] if not summary['dry_run'] else sum(roles.values())}")
+    lines += [
+        f"  final outputs (0): {roles['final_output']}",
+        f"  members (0): {roles['member']}",
+        f"  final arbiters (1): {roles['final_arbiter']}",
+        f"  intermediate arbiters (2): {roles['intermediate_arbiter']}",
+        f"Orphan arbiter rows (in no run): {summary['orphan_arbiter_rows']}",
+    ]
+    if summary["backup"]:
+        lines.append(f"Backup: {summary['backup']}")
+    lines.append(f"Time: {summary['seconds']:.2f} s")
+    click.echo("\n".join(lines))

@@ -1,0 +1,44 @@
+"""One backfill from start to end: find the runs, back up, write, report."""
+import datetime
+import time
+
+from . import analysis, report
+from .backup import make_backup
+from .database import kill_after_statements, pending_migrations
+from .errors import Problem
+from .names import consortium_names
+from .write import new_review_rows, write
+
+
+def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, backup_path, include_orphans,
+             report_path, started=None):
+    """Group every run not grouped yet; return the summary (see report.print_summary)."""
+    started = time.perf_counter() if started is None else started
+    names = consortium_names(conn, models_file)
+    if not names:
+        raise Problem(
+            "no consortium names: pass --models-file, or save consortiums "
+            "(the consortium_configs table is missing or empty)"
+        )
+    params = analysis.prepare(conn, columns, names, window, include_orphans)
+    analysis.analyse(conn, params)
+    summary = analysis.summarise(conn)
+    to_write = sum(summary["rows_by_role"].values())
+    backup = None
+    updated = changes = 0
+    if not dry_run and (to_write or pending_migrations(conn) or new_review_rows(conn)):
+        kill_after_statements(conn)
+        if to_write and not no_backup:
+            backup = make_backup(conn, path, backup_path)
+        updated, changes = write(conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat())
+    summary.update(
+        database=str(path),
+        dry_run=dry_run,
+        rows_updated=updated,
+        changes=changes,
+        backup=str(backup) if backup else None,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    if report_path:
+        report.write_report(conn, report_path, summary)
+    return summary

@@ -1,0 +1,20 @@
+"""A run's consortium_id: a KSUID that the same database always gets again."""
+import datetime
+import hashlib
+import math
+
+from ksuid import Ksuid
+
+UNIX_EPOCH_JULIAN_DAY = 2440587.5
+
+
+def consortium_ksuid(arbiter_day, output_id):
+    """A run's id: the final arbiter's start time, a payload derived from the output row's id.
+
+    The time comes as SQLite's julianday() of datetime_utc: read as UTC, whatever
+    ISO 8601 variant llm wrote. (svix-ksuid would read a naive datetime as local.)
+    """
+    seconds = math.floor(round((arbiter_day - UNIX_EPOCH_JULIAN_DAY) * 86400, 3))
+    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+    payload = hashlib.sha256(output_id.encode("utf-8")).digest()[:16]
+    return str(Ksuid(datetime=moment, payload=payload))

@@ -1,0 +1,50 @@
+"""The write: every change of one backfill, with its run history, in one transaction."""
+import re
+
+from .database import history_tables, immediate_transaction
+from .functions import utils_db
+from .sqlfiles import run_sql, schema, sql_text, statements
+
+
+def fts_update_triggers(conn):
+    """Triggers that re-index responses_fts on ANY update of a row.
+
+    The backfill changes only columns the index does not hold, so these can
+    rest for the length of the transaction without the index going stale.
+    """
+    return [
+        (name, sql)
+        for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'responses'"
+        )
+        if re.search(r"\bAFTER\s+UPDATE\s+ON\b", sql, re.I) and "_fts" in sql
+    ]
+
+
+def write(conn, params, found_at):
+    """Every write of one backfill, in one transaction that waits for the write lock."""
+    with immediate_transaction(conn):
+        schema()["migrations"].apply(utils_db(conn))
+        triggers = fts_update_triggers(conn)
+        for name, _ in triggers:
+            conn.execute(f"DROP TRIGGER [{name}]")
+        before = conn.total_changes
+        params = dict(params, found_at=found_at)
+        update, *review = statements(sql_text("update"))
+        updated = conn.execute(update, params).rowcount
+        for statement in review:
+            conn.execute(statement, params)
+        runs_table, members_table = history_tables(conn)
+        run_sql(conn, "history", params, runs=runs_table, members=members_table)
+        for _, sql in triggers:
+            conn.execute(sql)
+    return updated, conn.total_changes - before
+
+
+def new_review_rows(conn):
+    """Review rows the consortium_backfill_review table does not hold yet."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'consortium_backfill_review'").fetchone():
+        return conn.execute("SELECT count(*) FROM review").fetchone()[0]
+    return conn.execute(
+        "SELECT count(*) FROM review WHERE response_id NOT IN (SELECT response_id FROM consortium_backfill_review)"
+    ).fetchone()[0]
