@@ -108,8 +108,10 @@ def drop_cache(path: Path) -> float | None:
 
 def generator_stamp() -> str:
     h = hashlib.sha256()
-    for p in [HERE / "generate.py", *sorted((HERE / "templates").iterdir())]:
-        h.update(p.name.encode())
+    sources = [HERE / "generate.py", *sorted((HERE / "logsim").rglob("*.py")),
+               *sorted((HERE / "templates").iterdir())]
+    for p in sources:
+        h.update(str(p.relative_to(HERE)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
