@@ -4,6 +4,8 @@ import sqlite3
 
 import click
 
+from .errors import Problem
+
 
 def write_report(conn, path, summary):
     """The summary and every review row, as JSON."""
@@ -12,7 +14,11 @@ def write_report(conn, path, summary):
     conn.row_factory = None
     for row in rows:
         row["evidence"] = json.loads(row["evidence"])
-    path.write_text(json.dumps(dict(summary, review=rows), indent=2) + "\n")
+    try:
+        path.write_text(json.dumps(dict(summary, review=rows), indent=2) + "\n")
+    except OSError as error:
+        done = "" if summary["dry_run"] else " (the backfill itself is written)"
+        raise Problem(f"{path}: cannot write the report{done}: {error.strerror or error}")
 
 
 def print_summary(summary):

@@ -7,6 +7,7 @@ from .backup import make_backup
 from .database import kill_after_statements, pending_migrations
 from .errors import Problem
 from .names import consortium_names
+from .paths import check_outputs
 from .write import new_review_rows, write
 
 
@@ -14,6 +15,7 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
              report_path, started=None):
     """Group every run not grouped yet; return the summary (see report.print_summary)."""
     started = time.perf_counter() if started is None else started
+    check_outputs(path, models_file, backup_path, report_path)
     names = consortium_names(conn, models_file)
     if not names:
         raise Problem(
