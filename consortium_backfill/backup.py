@@ -4,14 +4,59 @@ import os
 import pathlib
 import shutil
 import sqlite3
+import tempfile
+import urllib.parse
 
 from .errors import Problem
 
 
+def timestamp():
+    return datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
 def default_backup_path(path):
-    """Beside the database: logs.backup-YYYYmmdd-HHMMSS.db."""
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
+    """Beside the real database file: logs.backup-YYYYmmdd-HHMMSS.db, then -2, -3 in the same second."""
+    real = path.resolve()
+    stamp = timestamp()
+    for number in range(1, 1000):
+        suffix = "" if number == 1 else f"-{number}"
+        target = real.with_name(f"{real.stem}.backup-{stamp}{suffix}{real.suffix}")
+        if not target.exists():
+            return target
+    raise Problem(f"{real.parent}: too many backups made this second")
+
+
+def quick_check(path):
+    """PRAGMA quick_check of a file that must exist: opened read-only, never created."""
+    uri = "file:{}?mode=ro".format(urllib.parse.quote(str(pathlib.Path(path).resolve())))
+    try:
+        check = sqlite3.connect(uri, uri=True)
+        try:
+            return check.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            check.close()
+    except sqlite3.DatabaseError as error:
+        return str(error)
+
+
+def remove_stale_partials(folder, database):
+    """Copies cut short by a kill or Ctrl-C. Called under the database's lock: no backup of it is under way."""
+    for stale in folder.glob(f"{database.resolve().stem}.backup-*.partial"):
+        stale.unlink(missing_ok=True)
+
+
+def publish(partial, target):
+    """partial under the name target, unless target exists: never over another file."""
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        # A file system without hard links: the lock keeps our own backups apart.
+        if target.exists():
+            raise FileExistsError(target)
+        os.replace(partial, target)
+    partial.unlink(missing_ok=True)
 
 
 def make_backup(conn, path, backup_path):
@@ -30,20 +75,26 @@ def make_backup(conn, path, backup_path):
             f"not enough free disk for the backup in {target.parent}: "
             f"{needed / 1e6:.0f} MB needed, {free / 1e6:.0f} MB free"
         )
-    # Written under another name first: a copy cut short never passes for a backup.
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    remove_stale_partials(target.parent, path)
+    # Written under a name of its own first: a copy cut short never passes for a backup.
+    fd, name = tempfile.mkstemp(prefix=f"{path.resolve().stem}.backup-", suffix=".partial", dir=target.parent)
+    os.close(fd)
+    partial = pathlib.Path(name)
     try:
-        conn.execute("VACUUM INTO ?", [str(partial)])
-    except sqlite3.OperationalError as error:
-        partial.unlink(missing_ok=True)
-        raise Problem(f"{target}: backup failed: {error}")
-    check = sqlite3.connect(partial)
-    try:
-        result = check.execute("PRAGMA quick_check").fetchone()[0]
+        try:
+            conn.execute("VACUUM INTO ?", [str(partial)])
+        except sqlite3.OperationalError as error:
+            raise Problem(f"{target}: backup failed: {error}")
+        result = quick_check(partial)
+        if result != "ok":
+            raise Problem(f"{target}: backup failed its quick_check: {result}")
+        while True:
+            try:
+                publish(partial, target)
+                return target
+            except FileExistsError:
+                if backup_path:
+                    raise Problem(f"{target}: backup file already exists")
+                target = default_backup_path(path)
     finally:
-        check.close()
-    if result != "ok":
-        raise Problem(f"{partial}: backup failed its quick_check: {result}")
-    os.replace(partial, target)
-    return target
+        partial.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import click
 
 from .errors import Problem, database_error
 from .functions import register_functions, utils_db
+from .lock import database_lock
 from .sqlfiles import schema
 
 REQUIRED_COLUMNS = ("id", "model", "prompt", "response", "datetime_utc")
@@ -35,10 +36,14 @@ def resolve_database(database):
 
 @contextlib.contextmanager
 def connection(path, busy_timeout, write):
-    """(conn, columns) of a checked database; any SQLite error becomes a one-line Problem."""
+    """(conn, columns) of a checked database; any SQLite error becomes a one-line Problem.
+
+    To write, the database's lock is held too: one writer of ours at a time.
+    """
     conn, columns = open_database(path, busy_timeout, write)
     try:
-        yield conn, columns
+        with database_lock(path) if write else contextlib.nullcontext():
+            yield conn, columns
     except sqlite3.DatabaseError as error:
         raise database_error(path, error)
     finally:
@@ -60,8 +65,9 @@ def open_database(path, busy_timeout, write):
     if write:
         if not os.access(path, os.W_OK):
             raise Problem(f"{path}: read-only file")
-        if not os.access(path.parent, os.W_OK):
-            raise Problem(f"{path.parent}: read-only folder (SQLite writes its journal beside the database)")
+        # SQLite writes its journal beside the real file, not beside a symlink.
+        if not os.access(path.resolve().parent, os.W_OK):
+            raise Problem(f"{path.resolve().parent}: read-only folder (SQLite writes its journal beside the database)")
     uri = "file:{}?mode={}".format(urllib.parse.quote(str(path.resolve())), "rw" if write else "ro")
     conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
     try:
