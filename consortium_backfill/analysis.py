@@ -5,7 +5,7 @@ file is read, never changed.
 """
 import json
 
-from . import formats
+from . import formats, runid
 from .names import load_names
 from .sqlfiles import run_sql, sql_text
 
@@ -48,6 +48,7 @@ def prepare(conn, columns, names, window, include_orphans=False):
         window_days=window / 86400,
         prefix_length=formats.PREFIX_LENGTH,
         include_orphans=include_orphans,
+        **runid.day_bounds(),
     )
 
 

@@ -90,6 +90,8 @@ def open_database(path, busy_timeout, write):
     # (and syncs its journal) far less often, and arbiter prompts read by
     # several phases stay cached. Memory stays bounded whatever the size.
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    # A row holding invalid UTF-8 as TEXT is read with U+FFFD, not an exception.
+    conn.text_factory = lambda data: data.decode("utf-8", "replace")
     register_functions(conn)
     return conn, columns
 

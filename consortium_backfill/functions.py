@@ -1,5 +1,6 @@
 """The Python functions the SQL phases call, registered on our connection."""
 import functools
+import json
 
 import sqlite_utils
 
@@ -31,6 +32,20 @@ def text_arguments(fn):
     return wrapper
 
 
+def arbiter_parse(prompt):
+    """SQL: formats.parse_json of a prompt passed as BLOB; invalid UTF-8 is an error, never a guess.
+
+    Offsets into a text SQLite holds as invalid UTF-8 would not be offsets of
+    what Python read, so such a prompt is not read at all.
+    """
+    if isinstance(prompt, bytes):
+        try:
+            prompt = prompt.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return json.dumps({"error": f"invalid UTF-8 at byte {error.start}"})
+    return formats.parse_json(str(prompt) if isinstance(prompt, (int, float)) else prompt)
+
+
 def synthesis_text(arbiter_format, response):
     """SQL: synthesis_text(format of the row's own prompt, its response)."""
     return formats.synthesis_text(response, arbiter_format)
@@ -43,7 +58,7 @@ def register_functions(conn):
         (formats.content_hash, "content_hash"),
         (text_arguments(synthesis_text), "synthesis_text"),
         (text_arguments(formats.original_prompt), "original_prompt"),
-        (text_arguments(formats.parse_json), "arbiter_parse"),
+        (arbiter_parse, "arbiter_parse"),
         (consortium_ksuid, "consortium_ksuid"),
     ]:
         db.register_function(fn, deterministic=True, name=name)

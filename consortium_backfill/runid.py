@@ -6,6 +6,15 @@ import math
 from ksuid import Ksuid
 
 UNIX_EPOCH_JULIAN_DAY = 2440587.5
+# A KSUID holds seconds since 2014-05-13 16:53:20 UTC in 32 bits: up to 2150.
+KSUID_EPOCH = 1400000000
+FIRST_DAY = UNIX_EPOCH_JULIAN_DAY + KSUID_EPOCH / 86400
+END_DAY = UNIX_EPOCH_JULIAN_DAY + (KSUID_EPOCH + 2**32) / 86400
+
+
+def day_bounds():
+    """[first, end) Julian days a KSUID can hold, as SQL parameters."""
+    return dict(ksuid_first_day=FIRST_DAY, ksuid_end_day=END_DAY)
 
 
 def consortium_ksuid(arbiter_day, output_id):

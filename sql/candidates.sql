@@ -9,13 +9,13 @@ SELECT
     dt,
     format,
     CASE WHEN in_window THEN content_hash(CAST(response AS BLOB)) END,
-    CASE WHEN in_window AND format IS NOT NULL THEN content_hash(synthesis_text(format, response)) END
+    CASE WHEN in_window AND format IS NOT NULL THEN content_hash(synthesis_text(format, CAST(response AS BLOB))) END
 FROM (
     SELECT
         rid,
         dt,
         response,
-        arbiter_format(substr(prompt, 1, :prefix_length)) AS format,
+        arbiter_format(CAST(substr(prompt, 1, :prefix_length) AS BLOB)) AS format,
         :include_orphans OR dt >= (
             SELECT window_start FROM run_windows
             WHERE run_windows.arbiter_rid > logged.rid

@@ -25,7 +25,7 @@ SELECT
     output.model,
     json_extract(runs.parsed, '$.iterations'),
     (SELECT count(*) FROM assignments WHERE assignments.run_rid = runs.run_rid AND role = 'member'),
-    substr(coalesce(output.prompt, original_prompt(arbiter.prompt)), 1, 200),
+    substr(coalesce(output.prompt, original_prompt(CAST(arbiter.prompt AS BLOB))), 1, 200),
     arbiter.model,
     runs.output_id,
     runs.arbiter_id

@@ -2,6 +2,8 @@
 -- dt the start of the call as a Julian day. consortium_id is NULL for every
 -- row of a database the migration has not reached yet (a --dry-run).
 -- Python fills in the braces: optional columns, and the snapshot's last row.
+-- The phases hand prompt and response to Python functions CAST AS BLOB: a
+-- row holding invalid UTF-8 as TEXT cannot be handed over as text at all.
 CREATE TEMP VIEW logged AS
 SELECT
     rowid AS rid,

@@ -3,4 +3,4 @@
 INSERT INTO runs (run_rid, arbiter_rid, arbiter_id, arbiter_datetime, arbiter_dt, window_start)
 SELECT rid, rid, id, datetime_utc, dt, dt - :window_days
 FROM logged
-WHERE rid = :rid AND dt IS NOT NULL;
+WHERE rid = :rid AND dt >= :ksuid_first_day AND dt < :ksuid_end_day;

@@ -2,7 +2,7 @@
 -- copies of the texts. A prompt that cannot be read, or that was asked about
 -- another prompt than the output's, skips its run.
 UPDATE runs
-SET parsed = arbiter_parse((SELECT prompt FROM logged WHERE rid = runs.arbiter_rid))
+SET parsed = arbiter_parse((SELECT CAST(prompt AS BLOB) FROM logged WHERE rid = runs.arbiter_rid))
 WHERE skip_reason IS NULL AND run_rid > :low AND run_rid <= :high;
 
 UPDATE runs

@@ -21,8 +21,8 @@ SELECT
             WHERE candidates.arbiter_format IS NOT NULL
               AND candidates.rid < runs.output_rid
               AND candidates.dt >= output.dt - :window_days
-              AND synthesis_text(candidates.arbiter_format, likely.response) = output.response
-              AND instr(original_prompt(likely.prompt), output.prompt) > 0
+              AND synthesis_text(candidates.arbiter_format, CAST(likely.response AS BLOB)) = output.response
+              AND instr(original_prompt(CAST(likely.prompt AS BLOB)), output.prompt) > 0
             ORDER BY candidates.rid DESC
             LIMIT 1
         )
@@ -39,7 +39,7 @@ SELECT
     json_object(
         'model', logged.model,
         'datetime_utc', logged.datetime_utc,
-        'original_prompt_start', substr(original_prompt(logged.prompt), 1, 120)
+        'original_prompt_start', substr(original_prompt(CAST(logged.prompt AS BLOB)), 1, 120)
     )
 FROM candidates
 JOIN logged ON logged.rid = candidates.rid

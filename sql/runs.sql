@@ -16,8 +16,11 @@ SELECT
         WHEN previous.rid IS NULL THEN 'no previous row'
         WHEN previous.model IN (SELECT name FROM consortium_names) THEN 'previous row is another output'
         WHEN previous.consortium_id IS NOT NULL THEN 'previous row already grouped'
-        WHEN arbiter_format(substr(previous.prompt, 1, :prefix_length)) IS NULL THEN 'not an arbiter prompt'
+        WHEN arbiter_format(CAST(substr(previous.prompt, 1, :prefix_length) AS BLOB)) IS NULL THEN 'not an arbiter prompt'
         WHEN previous.dt IS NULL THEN 'final arbiter has no readable datetime_utc'
+        -- The run's KSUID takes its time from the final arbiter.
+        WHEN previous.dt < :ksuid_first_day OR previous.dt >= :ksuid_end_day
+            THEN 'final arbiter datetime_utc outside what a KSUID holds (2014 to 2150)'
     END
 FROM pairs
 JOIN logged AS output ON output.rid = pairs.output_rid

@@ -18,8 +18,8 @@ WHERE snippets.kind = 'synthesis'
   AND runs.run_rid > :low AND runs.run_rid <= :high
   AND candidates.rid < runs.arbiter_rid
   AND candidates.dt >= runs.window_start
-  AND synthesis_text(candidates.arbiter_format, candidate.response) = substr(arbiter.prompt, snippets.start, snippets.length)
-  AND original_prompt(candidate.prompt) = substr(
+  AND synthesis_text(candidates.arbiter_format, CAST(candidate.response AS BLOB)) = substr(arbiter.prompt, snippets.start, snippets.length)
+  AND original_prompt(CAST(candidate.prompt AS BLOB)) = substr(
       arbiter.prompt,
       json_extract(runs.parsed, '$.original_prompt.start'),
       json_extract(runs.parsed, '$.original_prompt.length')

@@ -38,7 +38,7 @@ SELECT consortium_id, id AS response_id,
 FROM responses
 WHERE consortium_id IS NOT NULL
   AND is_arbiter_response IN (1, 2)
-  AND arbiter_format(substr(prompt, 1, :prefix_length)) IS NULL;
+  AND arbiter_format(CAST(substr(prompt, 1, :prefix_length) AS BLOB)) IS NULL;
 
 -- check: flag value
 SELECT consortium_id, id AS response_id,
@@ -51,7 +51,7 @@ WHERE consortium_id IS NOT NULL AND is_arbiter_response IS NOT 0
 -- Every member's answer is quoted by its run's final arbiter, before it in log
 -- order. Each final arbiter prompt is read once; quotes are compared in place.
 WITH finals AS MATERIALIZED (
-    SELECT consortium_id, rowid AS arbiter_rid, arbiter_parse(prompt) AS parsed
+    SELECT consortium_id, rowid AS arbiter_rid, arbiter_parse(CAST(prompt AS BLOB)) AS parsed
     FROM responses
     WHERE consortium_id IS NOT NULL AND is_arbiter_response = 1
 ),
