@@ -37,7 +37,7 @@ DEFAULT_OUT = REPO / "tests" / "fixtures"
 DEFAULT_VENVS = REPO / "build" / "fixture-venvs"
 
 # The format families, one module each under families/ (README: "Format families").
-FAMILIES = ("releases",)
+FAMILIES = ("releases", "era08")
 
 
 def load_combos():
@@ -61,6 +61,7 @@ def generate_combo(combo, out_dir, venvs_dir, installer, keep=False, verbose=Fal
     bindir, cached = ensure_venv(combo, venvs_dir, installer)
     t1 = time.monotonic()
     user_dir = Path(tempfile.mkdtemp(prefix=f"fixture-{combo}-"))
+    recorder_class.prepare(user_dir)
     db_path = recorder_class.database(user_dir)
     runner = (SpawnRunner if spawn else ForkServerRunner)(
         bindir, recorder_class.environment(user_dir), db_path)
@@ -69,9 +70,10 @@ def generate_combo(combo, out_dir, venvs_dir, installer, keep=False, verbose=Fal
         truth = recorder.generate()
         target = out_dir / combo
         target.mkdir(parents=True, exist_ok=True)
-        for name in ("logs.db", "logs.db-journal"):
-            (target / name).unlink(missing_ok=True)
-        shutil.copyfile(db_path, target / "logs.db")
+        for name, path in recorder.files().items():
+            for stale in (name, name + "-journal"):
+                (target / stale).unlink(missing_ok=True)
+            shutil.copyfile(path, target / name)
         (target / "consortium_models.txt").write_text("".join(f"{n}\n" for n in recorder.saved))
         (target / "truth.json").write_text(json.dumps(truth, indent=1) + "\n")
     finally:

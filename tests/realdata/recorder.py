@@ -55,6 +55,14 @@ class Recorder:
         """The logs.db the commands write (llm honours LLM_USER_PATH here)."""
         return user_dir / "logs.db"
 
+    @classmethod
+    def prepare(cls, user_dir):
+        """Files the user folder holds before the first command (none by default)."""
+
+    def files(self):
+        """The fixture's files: {name in the fixture folder: path written}."""
+        return {"logs.db": self.db_path}
+
     # --- database helpers
     def _connect(self):
         conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)

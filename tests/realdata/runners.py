@@ -26,6 +26,11 @@ def llm_env(bindir, settings):
     return env
 
 
+def _snapshot(path):
+    """Size and change time of a file, None when there is none."""
+    return (path.stat().st_size, path.stat().st_mtime_ns) if path.exists() else None
+
+
 class SpawnRunner:
     """Every command is a fresh `llm` process; commands of one call run at
     the same time."""
@@ -53,6 +58,7 @@ class ForkServerRunner:
     child per command, which runs the `llm` click command with that argv."""
 
     def __init__(self, bindir, settings, db_path):
+        before = _snapshot(db_path)
         self.proc = subprocess.Popen(
             [str(bindir / "python"), str(HERE / "cli_server.py")],
             env=llm_env(bindir, settings), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -60,7 +66,7 @@ class ForkServerRunner:
         ready = self.proc.stdout.readline()
         if not ready.strip():
             raise RuntimeError("cli_server.py did not start")
-        if db_path.exists():
+        if _snapshot(db_path) != before:
             raise RuntimeError("importing llm.cli wrote logs.db before any command")
 
     def run(self, commands):

@@ -16,6 +16,9 @@ Directives in the user's prompt steer stub-arbiter:
                    prompt's iteration history holds fewer than N-1
                    <iteration> blocks, then 0.95 (default N=1)
   [arbiter-fail]   no <confidence> tag at all in the answer
+  [arbiter-error]  stub-arbiter raises an error instead of answering an
+                   arbiter prompt (llm-consortium 0.8 then leaves its run
+                   `running` in consortium_logs.db)
 Any stub model honours:
   [delay=MS]       sleep MS milliseconds before answering (lets two runs
                    started in parallel interleave their rows)
@@ -76,7 +79,9 @@ def arbiter_answer(text):
     original = _original_prompt(text)
     m = re.search(r"\[iterations=(\d+)\]", original)
     wanted = int(m.group(1)) if m else 1
-    done = text.count("<iteration>")
+    # Earlier iterations as llm-consortium <= 0.5 quotes them (<iteration>
+    # blocks) or as 0.8 does ("Iteration N synthesis:" lines).
+    done = text.count("<iteration>") + len(re.findall(r"Iteration \d+ synthesis:", text))
     h = _digest(text)
     again = done < wanted - 1
     confidence = "0.3" if again else "0.95"
@@ -110,6 +115,8 @@ class StubModel(llm.Model):
 
     def answer(self, text):
         if self.model_id == "stub-arbiter" and is_arbiter_prompt(text):
+            if "[arbiter-error]" in _original_prompt(text):
+                raise llm.ModelError("stub-arbiter: [arbiter-error] asked for an error")
             return arbiter_answer(text)
         if self.model_id in SAME_MODELS:
             return same_answer(text)
