@@ -23,6 +23,13 @@ def load(combo):
     return truth, rows
 
 
+def era08_ids(truth):
+    """Rows of the consortium_logs.db era in logs.db: outputs and plain prompts."""
+    era = truth.get("consortium_logs", {"runs": [], "plain": []})
+    outputs = {i for r in era["runs"] for i in [r["output_id"], *r["output_candidates"]] if i}
+    return outputs | {p["id"] for p in era["plain"]}
+
+
 def test_fixtures_present():
     assert COMBOS, "no fixtures under tests/fixtures"
 
@@ -31,6 +38,7 @@ def test_fixtures_present():
 def test_every_row_accounted_for_once(combo):
     truth, rows = load(combo)
     ids = [e["id"] for run in truth["runs"] for e in run["rows"]] + truth["plain"]
+    ids += [i for i in era08_ids(truth) if i in rows]  # llm <= 0.31 logs them in responses
     assert len(ids) == len(set(ids))
     assert set(ids) == set(rows)
     assert truth["row_count"] == len(rows)
@@ -89,3 +97,41 @@ def test_scenarios_present(combo):
     plain_models = {p["model"] for p in truth["plain_rows"]}
     assert "stub-arbiter" in plain_models
     assert any(rows[i]["prompt"].startswith("<arbiter_prompt>") for i in truth["plain"])
+
+
+ERA08 = [c for c in COMBOS if "consortium_logs" in json.loads((FIXTURES / c / "truth.json").read_text())]
+
+
+@pytest.mark.parametrize("combo", ERA08)
+def test_consortium_logs_era(combo):
+    """Every output row of the era is where truth says, with its run's prompt and
+    last synthesis; every run of truth is in consortium_logs.db."""
+    truth = json.loads((FIXTURES / combo / "truth.json").read_text())
+    logs = sqlite3.connect(f"file:{FIXTURES / combo / 'logs.db'}?mode=ro", uri=True)
+    clogs = sqlite3.connect(f"file:{FIXTURES / combo / 'consortium_logs.db'}?mode=ro", uri=True)
+    runs = truth["consortium_logs"]["runs"]
+    assert {r["expect"] for r in runs} >= {"linked", "no_output"}
+    assert {r["command"] for r in runs} >= {"saved", "continue"}
+    assert any(r["status"] == "running" and r["expect"] == "no_output" for r in runs)
+    assert any(not m["logged"] for r in runs for m in r["members"]) or combo == "llm0.31-c0.8"
+    table = "responses" if truth["versions"]["llm"] < "0.32" else "turns"
+    for run in runs:
+        created, user_prompt, synthesis = clogs.execute(
+            "select created_at, user_prompt, (select synthesis from arbiter_decisions a"
+            " where a.run_id = r.id order by iteration desc limit 1) from consortium_runs r"
+            " where id = ?", [run["run_id"]]).fetchone()
+        assert user_prompt == run["prompt"]
+        for output_id in [run["output_id"], *run["output_candidates"]]:
+            if output_id is None:
+                continue
+            model, started = logs.execute(
+                f"select model, datetime_utc from {table} where id = ?", [output_id]).fetchone()
+            assert model == run["consortium"]
+            gap = logs.execute("select (julianday(?) - julianday(?)) * 86400", [created, started]).fetchone()[0]
+            # the output row's time is its run's start, just before created_at
+            assert 0 <= gap < 1 or output_id != run["output_id"]
+        if run["output_id"]:
+            text = logs.execute(
+                "select response from responses where id = ?" if table == "responses" else
+                "select response from turn_search where turn_id = ?", [run["output_id"]]).fetchone()[0]
+            assert text == synthesis
