@@ -1,27 +1,36 @@
 # consortium-backfill: `make demo` then `make test` is all the set-up there is.
+# `make` alone lists the targets. Paths may hold spaces: make backfill DB="~/my logs/logs.db"
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DB ?=
 MODELS ?=
+ID ?=
 ARGS ?=
 # The example: a logs.db written by the real llm 0.25 and llm-consortium 0.5.
 EXAMPLE := tests/fixtures/llm0.25-c0.5/logs.db
 EXAMPLE_MODELS := tests/fixtures/llm0.25-c0.5/consortium_models.txt
 DEMO := build/demo
+# Without DB, every command uses llm's own logs.db.
+db_arg = $(if $(DB),-d "$(DB)")
+models_arg = $(if $(MODELS),--models-file "$(MODELS)")
 
-db_args = $(if $(DB),-d $(DB)) $(if $(MODELS),--models-file $(MODELS))
+.DEFAULT_GOAL := help
+.PHONY: help venv demo backfill verify explain migrate browse test bench fixtures clean
 
-.PHONY: venv demo backfill verify migrate test bench fixtures browse clean
+## make help: this list
+help:
+	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+## make venv: the virtualenv in .venv, from requirements.txt (every other target makes it)
 venv: $(VENV)/.installed
 
-## Backfill and verify a copy of the bundled example database
+## make demo: backfill and verify a copy of the bundled example database in build/demo/
 demo: venv
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	cp $(EXAMPLE) $(DEMO)/logs.db
@@ -29,36 +38,39 @@ demo: venv
 		--backup-path $(DEMO)/logs.backup.db --report $(DEMO)/report.json
 	$(PY) backfill.py verify -d $(DEMO)/logs.db --models-file $(EXAMPLE_MODELS)
 
-## make backfill DB=path/to/logs.db [MODELS=consortium_models.txt] [ARGS="--dry-run"]
+## make backfill [DB=logs.db] [MODELS=consortium_models.txt] [ARGS=--dry-run]: group the runs
 backfill: venv
-	$(PY) backfill.py backfill $(db_args) $(ARGS)
+	$(PY) backfill.py backfill $(db_arg) $(models_arg) $(ARGS)
 
-## make verify DB=path/to/logs.db
+## make verify [DB=logs.db] [MODELS=...]: check every grouped run, exit 1 on a violation
 verify: venv
-	$(PY) backfill.py verify $(db_args) $(ARGS)
+	$(PY) backfill.py verify $(db_arg) $(models_arg) $(ARGS)
 
-## make migrate DB=path/to/logs.db
+## make explain ID=row-id [DB=logs.db] [MODELS=...]: why a row is in its run, or in none
+explain: venv
+	$(if $(ID),,$(error ID is missing: make explain ID=<a responses id> [DB=logs.db]))
+	$(PY) backfill.py explain "$(ID)" $(db_arg) $(models_arg) $(ARGS)
+
+## make migrate [DB=logs.db]: add the columns, index and tables alone
 migrate: venv
-	$(PY) backfill.py migrate $(if $(DB),-d $(DB))
+	$(PY) backfill.py migrate $(db_arg)
 
-## make browse DB=path/to/logs.db: Datasette with canned queries over the runs
+## make browse [DB=logs.db] [ARGS="--port 8002"]: Datasette, every run and row a link
 browse: venv
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-browse.txt
-	mkdir -p build
-	sed 's/^  logs:$$/  $(basename $(notdir $(DB))):/' datasette/metadata.yml > build/browse-metadata.yml
-	$(PY) -m datasette $(DB) --metadata build/browse-metadata.yml $(ARGS)
+	$(PY) backfill.py browse $(db_arg) $(ARGS)
 
-## The whole test suite (what CI runs)
+## make test: the whole test suite (what CI runs)
 test: venv
 	$(PY) -m pytest -q tests
 
-## Benchmark against the scan floor and the plan as written
+## make bench [ARGS=--no-yardstick]: benchmark against the scan floor and the plan as written
 bench: venv
 	$(PY) bench/run.py $(ARGS)
 
-## Regenerate tests/fixtures with the real llm and llm-consortium releases
+## make fixtures: regenerate tests/fixtures with the real llm and llm-consortium releases
 fixtures: venv
 	$(PY) tests/realdata/generate.py $(ARGS)
 
+## make clean: remove build/ and caches (keeps .venv)
 clean:
 	rm -rf build .pytest_cache

@@ -11,6 +11,7 @@ import time
 
 import click
 
+from consortium_backfill import browse as browsing
 from consortium_backfill import explain as explaining
 from consortium_backfill import run
 from consortium_backfill import verify as verifying
@@ -163,6 +164,28 @@ def migrate(database, busy_timeout):
     with connection(path, busy_timeout, write=True) as (conn, _):
         pending = apply_migrations(conn)
     click.echo(f"{path}: applied {', '.join(pending)}" if pending else f"{path}: already up to date")
+
+
+@cli.command(context_settings=dict(ignore_unknown_options=True))
+@database_option
+@click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
+def browse(database, datasette_args):
+    """Open the runs in Datasette: every id links to its run or its row.
+
+    Pages: Consortiums, Runs, one run's rows in log order, a run's rows by
+    iteration, and the review of skipped runs and arbiter rows in no run.
+    Arguments after the options go to `datasette serve`.
+
+    \b
+    Examples:
+        python backfill.py browse -d logs.db
+        python backfill.py browse -d logs.db --port 8002 --open
+    """
+    browsing.check_installed()
+    path = resolve_database(database)
+    with connection(path, 5, write=False) as (conn, _):
+        runs_table, members_table = browsing.tables(conn, path)
+    sys.exit(browsing.serve(path, runs_table, members_table, datasette_args))
 
 
 if __name__ == "__main__":

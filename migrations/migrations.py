@@ -29,6 +29,26 @@ def m002_consortium_id_index(db):
         )
 
 
+# Foreign keys are declared so that Datasette links a run to its rows and a
+# row to its response. SQLite enforces them only under PRAGMA foreign_keys = ON,
+# which llm and this project leave off.
+REVIEW_FOREIGN_KEYS = [("response_id", "responses", "id")]
+
+
+def run_foreign_keys(runs, members):
+    return {
+        runs: [
+            ("output_response_id", "responses", "id"),
+            ("final_arbiter_response_id", "responses", "id"),
+        ],
+        members: [
+            ("run_id", runs, "id"),
+            ("response_id", "responses", "id"),
+            ("quoted_by", "responses", "id"),
+        ],
+    }
+
+
 @migrations()
 def m003_review_table(db):
     # One row per skipped run or orphan arbiter row, for a person to act on.
@@ -42,6 +62,7 @@ def m003_review_table(db):
                 "found_at": str,
             },
             pk="response_id",
+            foreign_keys=REVIEW_FOREIGN_KEYS,
         )
 
 
@@ -83,6 +104,7 @@ def m004_history_tables(db):
                 "final_arbiter_response_id": str,
             },
             pk="id",
+            foreign_keys=run_foreign_keys(runs, members)[runs],
         )
     if not db[members].exists():
         db[members].create(
@@ -96,5 +118,38 @@ def m004_history_tables(db):
                 "source": str,
             },
             pk=("run_id", "response_id"),
+            foreign_keys=run_foreign_keys(runs, members)[members],
         )
         db[members].create_index(["response_id"], if_not_exists=True)
+
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%f+00:00"
+
+
+@migrations()
+def m005_links_and_one_time_format(db):
+    # Tables made before m003 and m004 declared their foreign keys get them,
+    # through sqlite-utils' transform (copy, drop, rename), which rebuilds only
+    # this project's own table: llm's responses table is referred to, never
+    # rebuilt. Their times then take the one format sql/history.sql writes,
+    # UTC with milliseconds (ended_at had no time zone, created_at llm's).
+    runs, members = history_tables(db)
+    wanted = dict(run_foreign_keys(runs, members), consortium_backfill_review=REVIEW_FOREIGN_KEYS)
+    times = {runs: ["created_at", "ended_at"], "consortium_backfill_review": ["found_at"]}
+    declared = set(db.execute(
+        "SELECT tables.name, links.[from] FROM sqlite_master AS tables, pragma_foreign_key_list(tables.name) AS links"
+        " WHERE tables.name IN (?, ?, ?)",
+        list(wanted),
+    ).fetchall())
+    for table, foreign_keys in wanted.items():
+        missing = [fk for fk in foreign_keys if (table, fk[0]) not in declared]
+        if not missing or not db[table].exists():
+            continue
+        db[table].transform(add_foreign_keys=missing)
+        if table in times:
+            db.execute(
+                "UPDATE [{}] SET {}".format(
+                    table, ", ".join(f"[{name}] = strftime(:format, [{name}])" for name in times[table])
+                ),
+                {"format": TIME_FORMAT},
+            )

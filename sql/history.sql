@@ -1,5 +1,6 @@
 -- Runs and their rows in the shape of llm-consortium 0.8's consortium_runs and
 -- consortium_members. Only rows this backfill grouped are added.
+-- Times are in one format, UTC with milliseconds: 2025-01-31T12:00:00.123+00:00.
 INSERT OR IGNORE INTO [{members}] (run_id, response_id, role, iteration, member_index, quoted_by, source)
 SELECT
     assigned.consortium_id,
@@ -19,9 +20,10 @@ INSERT OR IGNORE INTO [{runs}] (
 )
 SELECT
     runs.consortium_id,
-    (SELECT min(logged.datetime_utc) FROM assignments JOIN logged ON logged.rid = assignments.rid
-     WHERE assignments.run_rid = runs.run_rid),
-    strftime('%Y-%m-%dT%H:%M:%f', arbiter.dt + coalesce(arbiter.duration_ms, 0) / 86400000.0),
+    (SELECT strftime('%Y-%m-%dT%H:%M:%f+00:00', min(logged.dt)) FROM assignments
+     JOIN logged ON logged.rid = assignments.rid WHERE assignments.run_rid = runs.run_rid),
+    strftime('%Y-%m-%dT%H:%M:%f+00:00', arbiter.datetime_utc,
+             printf('%+.3f seconds', coalesce(arbiter.duration_ms, 0) / 1000.0)),
     output.model,
     json_extract(runs.parsed, '$.iterations'),
     (SELECT count(*) FROM assignments WHERE assignments.run_rid = runs.run_rid AND role = 'member'),

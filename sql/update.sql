@@ -12,4 +12,4 @@ DELETE FROM consortium_backfill_review
 WHERE response_id IN (SELECT logged.id FROM assignments JOIN logged ON logged.rid = assignments.rid);
 
 INSERT OR IGNORE INTO consortium_backfill_review (response_id, kind, reason, evidence, found_at)
-SELECT response_id, kind, reason, evidence, :found_at FROM review;
+SELECT response_id, kind, reason, evidence, strftime('%Y-%m-%dT%H:%M:%f+00:00', :found_at) FROM review;

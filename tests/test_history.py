@@ -1,15 +1,8 @@
-"""Runs as tables (llm-consortium 0.8's shape), explain, and the Datasette canned queries."""
-import pathlib
-import re
+"""Runs as tables (llm-consortium 0.8's shape), and explain."""
 import sqlite3
-
-import yaml
 
 from builder import LogsDB
 from conftest import cli, grouped, grouped_runs, run_backfill
-
-METADATA = pathlib.Path(__file__).parent.parent / "datasette" / "metadata.yml"
-
 
 def three_iterations(db):
     db.log("gpt-4o", "hello", "hi")
@@ -98,19 +91,3 @@ def test_include_orphans_gives_each_chain_its_own_run(logs_db):
     conn = logs_db.conn
     assert conn.execute("SELECT output_response_id, config_name FROM consortium_runs").fetchall() == [(None, None)]
     assert cli("verify", "-d", logs_db.path).exit_code == 0
-
-
-def test_every_canned_query_runs_on_a_backfilled_real_database(real_db):
-    path, models, truth = real_db
-    run_backfill(path, models)
-    queries = yaml.safe_load(METADATA.read_text())["databases"]["logs"]["queries"]
-    conn = sqlite3.connect(path)
-    consortium_id = conn.execute("SELECT id FROM consortium_runs WHERE iteration_count = 3").fetchone()[0]
-    results = {}
-    for name, query in queries.items():
-        params = {p: consortium_id for p in re.findall(r":(\w+)", query["sql"])}
-        results[name] = conn.execute(query["sql"], params).fetchall()
-    assert sum(r[1] for r in results["runs_by_consortium"]) == len(grouped_runs(truth))
-    assert len(results["run_rows"]) == len(results["members_by_iteration"]) == 10
-    assert [r[0] for r in results["members_by_iteration"]] == [1, 1, 1, 2, 2, 2, 3, 3, 3, 3]
-    assert results["orphan_arbiters"]

@@ -4,6 +4,8 @@ import sqlite3
 import subprocess
 import sys
 
+import sqlite_utils
+
 from builder import LogsDB
 from conftest import cli, file_hash
 
@@ -36,7 +38,8 @@ def test_migrate_adds_columns_index_and_review_table(tmp_path):
     assert "idx_consortium_id" in indexes
     assert db.conn.execute("SELECT count(*) FROM consortium_backfill_review").fetchone()[0] == 0
     assert applied(db.path) == [
-        "m001_consortium_columns", "m002_consortium_id_index", "m003_review_table", "m004_history_tables"
+        "m001_consortium_columns", "m002_consortium_id_index", "m003_review_table", "m004_history_tables",
+        "m005_links_and_one_time_format",
     ]
 
 
@@ -68,3 +71,66 @@ def test_sqlite_utils_migrate_applies_the_same_set(tmp_path):
     assert "consortium_id" in columns(db.path)
     result = cli("migrate", "-d", db.path)
     assert "already up to date" in result.output
+
+
+def foreign_keys(path, table):
+    conn = sqlite3.connect(path)
+    try:
+        return sorted((fk[3], fk[2], fk[4]) for fk in conn.execute(f"PRAGMA foreign_key_list([{table}])"))
+    finally:
+        conn.close()
+
+
+def schema_and_rows(path, table):
+    conn = sqlite3.connect(path)
+    try:
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
+        return sql, conn.execute(f"SELECT rowid, * FROM [{table}] ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+
+
+def test_foreign_keys_on_our_tables_leave_responses_as_it_was(real_db):
+    path, models, _ = real_db
+    before = schema_and_rows(path, "responses")
+    result = cli("backfill", "-d", path, "--models-file", models, "--no-backup")
+    assert result.exit_code == 0, result.output
+    assert foreign_keys(path, "consortium_runs") == [
+        ("final_arbiter_response_id", "responses", "id"), ("output_response_id", "responses", "id")
+    ]
+    assert foreign_keys(path, "consortium_members") == [
+        ("quoted_by", "responses", "id"), ("response_id", "responses", "id"), ("run_id", "consortium_runs", "id")
+    ]
+    assert foreign_keys(path, "consortium_backfill_review") == [("response_id", "responses", "id")]
+    sql, rows = schema_and_rows(path, "responses")
+    # The two columns are added, by ALTER TABLE; the table is never rebuilt.
+    assert sql == before[0][:-1] + ', "consortium_id" TEXT, is_arbiter_response INTEGER DEFAULT 0)'
+    assert [row[:-2] for row in rows] == before[1]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert [r[1] for r in conn.execute("PRAGMA index_list(consortium_members)")].count("idx_consortium_members_response_id") == 1
+
+
+def test_tables_made_before_foreign_keys_get_them_and_one_time_format(tmp_path):
+    db = LogsDB(tmp_path / "logs.db")
+    cli("migrate", "-d", db.path)
+    utils = sqlite_utils.Database(db.conn)
+    # As m003 and m004 made them before: no foreign keys, times as llm wrote them.
+    for table in ("consortium_runs", "consortium_members", "consortium_backfill_review"):
+        utils[table].transform(drop_foreign_keys=[fk.column for fk in utils[table].foreign_keys])
+        assert foreign_keys(db.path, table) == []
+    db.conn.execute(
+        "INSERT INTO consortium_runs (id, created_at, ended_at) VALUES"
+        " ('old', '2025-04-19T15:00:00.123456+00:00', '2025-04-19T15:00:02.5')"
+    )
+    db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_links_and_one_time_format'")
+    db.conn.commit()
+    before = schema_and_rows(db.path, "responses")
+    assert cli("migrate", "-d", db.path).output.endswith("applied m005_links_and_one_time_format\n")
+    assert [fk[0] for fk in foreign_keys(db.path, "consortium_members")] == ["quoted_by", "response_id", "run_id"]
+    assert len(foreign_keys(db.path, "consortium_runs")) == 2
+    assert foreign_keys(db.path, "consortium_backfill_review") == [("response_id", "responses", "id")]
+    assert db.conn.execute("SELECT created_at, ended_at FROM consortium_runs").fetchall() == [
+        ("2025-04-19T15:00:00.123+00:00", "2025-04-19T15:00:02.500+00:00")
+    ]
+    assert schema_and_rows(db.path, "responses") == before
