@@ -51,9 +51,12 @@ def cli(*args):
     return CliRunner().invoke(backfill.cli, [str(a) for a in args], catch_exceptions=False)
 
 
-def run_backfill(path, models=None, *args):
+def run_backfill(path, models=None, *args, exit_code=0):
+    """A backfill without backup; fails the test unless it exits with exit_code."""
     extra = ["--models-file", models] if models else []
-    return cli("backfill", "-d", path, *extra, "--no-backup", *args)
+    result = cli("backfill", "-d", path, *extra, "--no-backup", *args)
+    assert result.exit_code == exit_code, result.output
+    return result
 
 
 def file_hash(path):

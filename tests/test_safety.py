@@ -47,7 +47,7 @@ def some_runs(db, count=2):
 
 
 def test_missing_path(tmp_path):
-    assert_refused(run_backfill(tmp_path / "nope.db", tmp_path / "m.txt"), "no such file")
+    assert_refused(run_backfill(tmp_path / "nope.db", tmp_path / "m.txt", exit_code=2), "no such file")
 
 
 @pytest.mark.parametrize(
@@ -58,21 +58,21 @@ def test_not_a_sqlite_file(tmp_path, content, message):
     path = tmp_path / "logs.db"
     path.write_bytes(content)
     before = file_hash(path)
-    assert_refused(run_backfill(path, tmp_path / "m.txt"), message, path, before)
+    assert_refused(run_backfill(path, tmp_path / "m.txt", exit_code=2), message, path, before)
 
 
 def test_sqlite_without_responses(tmp_path):
     path = tmp_path / "other.db"
     sqlite3.connect(path).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)").connection.close()
     before = file_hash(path)
-    assert_refused(run_backfill(path, tmp_path / "m.txt"), "no responses table", path, before)
+    assert_refused(run_backfill(path, tmp_path / "m.txt", exit_code=2), "no responses table", path, before)
 
 
 def test_responses_without_needed_columns(tmp_path):
     path = tmp_path / "odd.db"
     sqlite3.connect(path).execute("CREATE TABLE responses (id TEXT, datetime_utc TEXT)").connection.close()
     before = file_hash(path)
-    assert_refused(run_backfill(path, tmp_path / "m.txt"), "responses has no model, prompt, response column", path, before)
+    assert_refused(run_backfill(path, tmp_path / "m.txt", exit_code=2), "responses has no model, prompt, response column", path, before)
 
 
 def test_read_only_file(logs_db):
@@ -110,14 +110,14 @@ def test_backup_folder_read_only(logs_db, tmp_path):
 def test_missing_models_file(logs_db, tmp_path):
     some_runs(logs_db)
     before = file_hash(logs_db.path)
-    assert_refused(run_backfill(logs_db.path, tmp_path / "missing.txt"), "no such models file", logs_db.path, before)
+    assert_refused(run_backfill(logs_db.path, tmp_path / "missing.txt", exit_code=2), "no such models file", logs_db.path, before)
 
 
 def test_empty_models_file_and_no_saved_consortiums(logs_db, tmp_path):
     some_runs(logs_db)
     (tmp_path / "empty.txt").write_text("\n")
     before = file_hash(logs_db.path)
-    assert_refused(run_backfill(logs_db.path, tmp_path / "empty.txt"), "no consortium names", logs_db.path, before)
+    assert_refused(run_backfill(logs_db.path, tmp_path / "empty.txt", exit_code=2), "no consortium names", logs_db.path, before)
 
 
 def test_locked_database(logs_db):
@@ -126,7 +126,7 @@ def test_locked_database(logs_db):
     holder = sqlite3.connect(logs_db.path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = run_backfill(logs_db.path, logs_db.path.parent / "models.txt", "--busy-timeout", "0.2")
+        result = run_backfill(logs_db.path, logs_db.path.parent / "models.txt", "--busy-timeout", "0.2", exit_code=2)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -319,37 +319,45 @@ def test_timed_kills_leave_all_or_nothing(tmp_path):
 
 # Beside a running llm.
 
-# Enough runs that the backfill lasts about a second of the writer's inserts.
-RUNS_BESIDE_LLM = 1000
+# Enough runs that the backfill lasts longer than many of the writer's rows.
+RUNS_BESIDE_LLM = 400
 
 
-def test_backfill_beside_a_process_logging_every_10_ms(tmp_path):
+def test_backfill_beside_a_process_logging_like_llm(tmp_path):
+    """It finishes, the runs logged meanwhile are grouped by the next backfill, the writer loses nothing."""
     db = LogsDB(tmp_path / "logs.db")
-    (tmp_path / "models.txt").write_text("cons\n")
-    for n in range(RUNS_BESIDE_LLM):
-        db.run("cons", f"Busy question {n}", [[("a", f"a{n} " * 200), ("b", f"b{n} " * 200)]] * 2)
+    models = tmp_path / "models.txt"
+    models.write_text("cons\n")
+    before = [db.run("cons", f"Busy question {n}", [[("a", f"a{n} " * 200), ("b", f"b{n} " * 200)]] * 2)
+              for n in range(RUNS_BESIDE_LLM)]
     db.conn.close()
     stop, result = tmp_path / "stop", tmp_path / "writer.json"
-    writer = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "log_writer.py"), str(db.path), str(stop), str(result)])
+    writer = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tests", "log_writer.py"), str(db.path), str(stop), str(result)]
+    )
     try:
         time.sleep(0.3)
-        outcome = run_backfill(db.path, tmp_path / "models.txt")
-        time.sleep(0.3)
+        run_backfill(db.path, models)
+        run_backfill(db.path, models)
+        time.sleep(0.2)
     finally:
         stop.touch()
         writer.wait(timeout=30)
     written = json.loads(result.read_text())
     assert written["errors"] == []
-    assert len(written["inserted"]) > 20
+    assert len(written["inserted"]) > 50 and len(written["runs"]) > 5
     conn = sqlite3.connect(db.path)
     present = {r[0] for r in conn.execute("SELECT id FROM responses WHERE id LIKE '01live%'")}
-    assert present == set(written["inserted"])
-    if outcome.exit_code == 0:
-        assert conn.execute("SELECT count(DISTINCT consortium_id) FROM responses").fetchone()[0] == RUNS_BESIDE_LLM
-        assert conn.execute("SELECT count(*) FROM responses WHERE id LIKE '01live%' AND consortium_id IS NOT NULL").fetchone()[0] == 0
-    else:
-        assert "database is busy" in outcome.output
     conn.close()
+    assert present == set(written["inserted"])
+    run_backfill(db.path, models)
+    rows = grouped(db.path)
+    for run in before + written["runs"]:
+        ids = run["members"] + run.get("intermediate", []) + [run["final"], run["output"]]
+        assert len({rows.get(i, (None,))[0] for i in ids} - {None}) == 1 and set(ids) <= set(rows), run
+        assert rows[run["final"]][1] == 1
+    plain = set(written["inserted"]) - {i for run in written["runs"] for i in run["members"] + [run["final"], run["output"]]}
+    assert not plain & set(rows)
 
 
 # Without -d: llm's own logs.db.
