@@ -27,16 +27,17 @@ def default_backup_path(path):
 
 
 def quick_check(path):
-    """PRAGMA quick_check of a file that must exist: opened read-only, never created."""
+    """PRAGMA quick_check of a file that must exist, opened read-only, never created: 'ok', or what is wrong on one line."""
     uri = "file:{}?mode=ro".format(urllib.parse.quote(str(pathlib.Path(path).resolve())))
     try:
         check = sqlite3.connect(uri, uri=True)
         try:
-            return check.execute("PRAGMA quick_check").fetchone()[0]
+            result = check.execute("PRAGMA quick_check").fetchone()[0]
         finally:
             check.close()
     except sqlite3.DatabaseError as error:
-        return str(error)
+        result = str(error)
+    return " ".join(result.split())
 
 
 def remove_stale_partials(folder, database):

@@ -11,6 +11,7 @@ import types
 
 import pytest
 
+import faults
 from consortium_backfill import backup
 from builder import LogsDB, arbiter_prompt
 from conftest import cli, file_hash, grouped, run_backfill
@@ -181,6 +182,54 @@ def test_backup_is_a_checked_copy_of_the_database_before_writing(logs_db, tmp_pa
     assert "consortium_id" not in {c[1] for c in copy.execute("PRAGMA table_info(responses)")}
     copy.close()
     assert file_hash(logs_db.path) != before
+
+
+def test_a_damaged_backup_is_never_reported_as_good(logs_db, tmp_path, monkeypatch):
+    some_runs(logs_db)
+    before = file_hash(logs_db.path)
+    monkeypatch.setattr(sqlite3, "connect", faults.faulty_connect("damaged"))
+    result = cli("backfill", "-d", logs_db.path, "--models-file", tmp_path / "models.txt",
+                 "--backup-path", tmp_path / "copy.db")
+    monkeypatch.undo()
+    assert_refused(result, "backup failed its quick_check", logs_db.path, before)
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_a_backup_cut_short_never_carries_the_backup_name(logs_db, tmp_path):
+    """kill -9 while VACUUM INTO writes the copy: no file named as the backup, the database as it was."""
+    some_runs(logs_db)
+    logs_db.conn.close()
+    before = file_hash(logs_db.path)
+    copy, models = tmp_path / "copy.db", tmp_path / "models.txt"
+    killed = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "tests", "faults.py"), "cut", "backfill", "-d", str(logs_db.path),
+         "--models-file", str(models), "--backup-path", str(copy)],
+        capture_output=True,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert not copy.exists()
+    assert file_hash(logs_db.path) == before
+    # The next backfill makes a whole backup in spite of the leftover.
+    result = cli("backfill", "-d", logs_db.path, "--models-file", models, "--backup-path", copy)
+    assert result.exit_code == 0, result.output
+    assert columns_state(copy) is None and len(grouped(logs_db.path)) == 14
+
+
+def test_no_backup_when_there_is_nothing_to_group(logs_db, tmp_path):
+    """A database without runs still gets its columns; a second backfill writes nothing: no backup either time."""
+    logs_db.log("gpt-4o", "hello", "hi")
+    logs_db.run("cons", "No output yet", [[("a", "x1")]], output=False)
+    first = cli("backfill", "-d", logs_db.path, "--models-file", tmp_path / "models.txt")
+    assert first.exit_code == 0, first.output
+    assert "consortium_id" in {c[1] for c in logs_db.conn.execute("PRAGMA table_info(responses)")}
+    logs_db.run("cons", "Now with output", [[("a", "y1")]])
+    second = cli("backfill", "-d", logs_db.path, "--models-file", tmp_path / "models.txt")
+    assert second.exit_code == 0, second.output
+    third = cli("backfill", "-d", logs_db.path, "--models-file", tmp_path / "models.txt")
+    assert third.exit_code == 0, third.output
+    backups = list(tmp_path.glob("logs.backup-*"))
+    assert len(backups) == 1 and "Backup:" not in first.output + third.output
+    assert f"Backup: {backups[0]}" in second.output
 
 
 def test_default_backup_sits_beside_the_database(logs_db):
