@@ -3,10 +3,12 @@ import datetime
 import json
 import sqlite3
 
+import pytest
 from ksuid import Ksuid
 
 from builder import arbiter_prompt, arbiter_response
-from conftest import grouped, run_backfill
+from consortium_backfill import analysis
+from conftest import file_hash, grouped, run_backfill
 
 
 def models(db):
@@ -238,3 +240,134 @@ def test_a_consortium_used_as_a_member_keeps_its_output_in_its_own_run(logs_db):
     inner_ids = inner["members"] + [inner["final"], inner["output"]]
     assert {rows[i][0] for i in inner_ids} == {rows[inner["output"]][0]}
     assert {rows[i][0] for i in (c, final, output)} == {rows[output][0]} != {rows[inner["output"]][0]}
+
+
+def test_a_row_that_is_both_member_and_intermediate_arbiter_is_an_intermediate_arbiter(logs_db):
+    """The iteration-1 synthesis is also quoted as an iteration-2 answer whose own row is missing."""
+    question = "Both roles"
+    first = [("a", "a1"), ("b", "b1")]
+    members = [logs_db.log(model, f"<prompt>{question}</prompt>", text) for model, text in first]
+    # No <synthesis> tags: the synthesis is the whole response.
+    intermediate = logs_db.log("stub-arbiter", arbiter_prompt(question, first), "plain synthesis")
+    members.append(logs_db.log("a", f"<prompt>{question} again</prompt>", "a2"))
+    second = [("a", "a2"), ("b", "plain synthesis")]
+    final = logs_db.log("stub-arbiter", arbiter_prompt(question, second, [(first, "plain synthesis")]),
+                        arbiter_response("done"))
+    output = logs_db.log("cons", question, "done")
+    run_backfill(logs_db.path, models(logs_db))
+    flags, groups = roles(logs_db, members + [intermediate, final, output])
+    assert (flags, groups) == ([0, 0, 0, 2, 1, 0], 1)
+
+
+def test_an_output_whose_previous_row_is_already_grouped_is_skipped(logs_db, tmp_path):
+    logs_db.conn.executescript(
+        "ALTER TABLE responses ADD COLUMN consortium_id TEXT;"
+        "ALTER TABLE responses ADD COLUMN is_arbiter_response INTEGER DEFAULT 0;"
+    )
+    run = logs_db.run("cons", "Grouped by hand", [[("a", "h1"), ("b", "h2")]])
+    logs_db.conn.execute("UPDATE responses SET consortium_id = 'by-hand', is_arbiter_response = 1 WHERE id = ?",
+                         [run["final"]])
+    logs_db.conn.commit()
+    good = logs_db.run("cons", "Untouched", [[("a", "u1")]])
+    report = backfill_with_report(logs_db, tmp_path)
+    assert skipped(report) == {run["output"]: "previous row already grouped"}
+    rows = grouped(logs_db.path)
+    assert not set(run["members"] + [run["output"]]) & set(rows)
+    assert rows[run["final"]] == ("by-hand", 1)
+    assert good["output"] in rows
+
+
+def test_a_final_arbiter_without_readable_time_skips_its_run(logs_db, tmp_path):
+    run = logs_db.run("cons", "No time", [[("a", "n1"), ("b", "n2")]])
+    logs_db.conn.execute("UPDATE responses SET datetime_utc = 'yesterday' WHERE id = ?", [run["final"]])
+    logs_db.conn.commit()
+    good = logs_db.run("cons", "Has time", [[("a", "t1")]])
+    report = backfill_with_report(logs_db, tmp_path)
+    assert skipped(report) == {run["output"]: "final arbiter has no readable datetime_utc"}
+    rows = grouped(logs_db.path)
+    assert not set(run["members"] + [run["final"], run["output"]]) & set(rows)
+    assert good["output"] in rows
+
+
+def test_review_rows_leave_once_their_rows_are_grouped(logs_db, tmp_path):
+    """A run of a consortium not named yet leaves orphan arbiters for review; once named, they are grouped and leave."""
+    run = logs_db.run("later-cons", "Named later", [[("a", "l1"), ("b", "l2")], [("a", "l3"), ("b", "l4")]])
+    run_backfill(logs_db.path, models(logs_db))
+
+    def review():
+        return dict(logs_db.conn.execute("SELECT response_id, kind FROM consortium_backfill_review"))
+
+    assert review() == {run["intermediate"][0]: "orphan_arbiter", run["final"]: "orphan_arbiter"}
+    (tmp_path / "more.txt").write_text("cons\nlater-cons\n")
+    run_backfill(logs_db.path, tmp_path / "more.txt")
+    assert set(run["members"] + run["intermediate"] + [run["final"], run["output"]]) == set(grouped(logs_db.path))
+    assert review() == {}
+
+
+@pytest.mark.parametrize("window", ["3h", "180m", "10800", "10800s", "1d", "0.2d", " 3 h "])
+def test_window_formats_that_reach_the_slow_member(logs_db, window):
+    early, late = slow_run(logs_db)
+    run_backfill(logs_db.path, models(logs_db), "--window", window)
+    assert {early, late} <= set(grouped(logs_db.path))
+
+
+@pytest.mark.parametrize("window", ["1h", "90m", "5400", "0.05d"])
+def test_window_formats_that_fall_short_of_it(logs_db, window):
+    early, late = slow_run(logs_db)
+    run_backfill(logs_db.path, models(logs_db), "--window", window)
+    assert late in grouped(logs_db.path) and early not in grouped(logs_db.path)
+
+
+@pytest.mark.parametrize("window", ["3 hours", "h", "-1h", "1w", ""])
+def test_a_window_that_cannot_be_read_is_refused(logs_db, window):
+    slow_run(logs_db)
+    before = file_hash(logs_db.path)
+    result = run_backfill(logs_db.path, models(logs_db), "--window", window, exit_code=2)
+    assert "use seconds or a number with s, m, h or d" in result.output
+    assert file_hash(logs_db.path) == before
+
+
+def test_rows_logged_while_a_backfill_reads_wait_for_the_next_one(logs_db, monkeypatch):
+    """The backfill works on the rows logged when it started: a run logged meanwhile is grouped whole, next time."""
+    before = logs_db.run("cons", "Before", [[("a", "b1"), ("b", "b2")]])
+    meanwhile = {}
+    analyse = analysis.analyse
+
+    def analyse_while_llm_logs(conn, params):
+        meanwhile.update(logs_db.run("cons", "Meanwhile", [[("a", "w1"), ("b", "w2")]]))
+        analyse(conn, params)
+
+    monkeypatch.setattr(analysis, "analyse", analyse_while_llm_logs)
+    run_backfill(logs_db.path, models(logs_db))
+    monkeypatch.undo()
+    late = meanwhile["members"] + [meanwhile["final"], meanwhile["output"]]
+    assert set(before["members"] + [before["final"], before["output"]]) == set(grouped(logs_db.path))
+    run_backfill(logs_db.path, models(logs_db))
+    rows = grouped(logs_db.path)
+    assert set(late) <= set(rows) and len({rows[i][0] for i in late}) == 1
+
+
+def test_rows_are_read_in_ranges_of_5000(logs_db, monkeypatch):
+    """So that a running llm, which waits 5 s for a lock, is never kept waiting by one long read."""
+    logs_db.conn.executemany(
+        "INSERT INTO responses (id, model, prompt, response, datetime_utc) VALUES (?, 'gpt-4o', 'q', 'a', ?)",
+        [(f"01plain{n:020d}", logs_db.clock.isoformat()) for n in range(12_000)],
+    )
+    logs_db.conn.commit()
+    run = logs_db.run("cons", "At the end", [[("a", "e1"), ("b", "e2")]])
+    reads = []
+    connect = sqlite3.connect
+
+    class Recording(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if "INSERT INTO candidates" in sql:
+                reads.append((args[0]["low"], args[0]["high"]))
+            return super().execute(sql, *args)
+
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: connect(*a, **dict(k, factory=Recording)))
+    run_backfill(logs_db.path, models(logs_db))
+    monkeypatch.undo()
+    last = logs_db.conn.execute("SELECT max(rowid) FROM responses").fetchone()[0]
+    assert [low for low, _ in reads] == [0] + [high for _, high in reads[:-1]] and reads[-1][1] == last
+    assert len(reads) >= 3 and max(high - low for low, high in reads) <= 5000
+    assert run["output"] in grouped(logs_db.path)

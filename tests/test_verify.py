@@ -80,3 +80,24 @@ def test_run_longer_than_the_window(backfilled):
     assert result.exit_code == 1
     assert "VIOLATION window" in result.output
     assert verify(db, "--window", "12h").exit_code == 0
+
+
+def test_a_flag_that_is_not_0_1_or_2(backfilled):
+    db, first, _ = backfilled
+    damage(db, "UPDATE responses SET is_arbiter_response = 3 WHERE id = ?", first["intermediate"][0])
+    result = verify(db)
+    assert result.exit_code == 1
+    assert f"VIOLATION flag value: run {grouped(db.path)[first['output']][0]} row {first['intermediate'][0]}: " \
+           "is_arbiter_response is 3, not 0, 1 or 2" in result.output
+
+
+def test_a_member_logged_after_its_final_arbiter(backfilled):
+    """Its answer is the one quoted, but it was logged after the arbiter that quotes it."""
+    db, first, _ = backfilled
+    late = db.log("a", "<prompt>First</prompt>", "f1")
+    consortium_id = grouped(db.path)[first["output"]][0]
+    damage(db, "UPDATE responses SET consortium_id = ?, is_arbiter_response = 0 WHERE id = ?", consortium_id, late)
+    result = verify(db)
+    assert result.exit_code == 1
+    assert f"VIOLATION member quoted: run {consortium_id} row {late}: member logged after its final arbiter" \
+        in result.output
