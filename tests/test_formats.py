@@ -76,3 +76,53 @@ def test_malformed_prompts_name_what_is_missing(prompt, problem):
     with pytest.raises(formats.MalformedPrompt, match=problem):
         formats.parse(prompt)
     assert problem in formats.parse_json(prompt)
+
+
+# Hostile texts: parsing stays linear. Each input below took minutes to hours
+# with the quadratic regular expressions; a guard fails the test instead of
+# letting it hang.
+
+
+@pytest.fixture
+def guard():
+    import signal
+
+    def give_up(*_):
+        raise TimeoutError("parsing took more than 60 s: not linear")
+
+    signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+
+
+TEN_MB = 10 * 1024 * 1024
+
+
+def test_an_answer_of_ten_megabytes_of_unclosed_synthesis_tags(guard):
+    answer = "<synthesis>" * (TEN_MB // len("<synthesis>"))
+    assert formats.synthesis_text(answer) == answer
+    assert formats.synthesis_text(answer + "</SYNTHESIS>") == answer[len("<synthesis>"):]
+
+
+def test_a_prompt_of_ten_megabytes_of_member_tags_without_a_response(guard):
+    block = "</model><confidence>x"
+    prompt = (
+        "<arbiter_prompt><original_prompt>Q</original_prompt><model_responses><model_response><model>a"
+        + block * (TEN_MB // len(block))
+        + "</response></model_response></model_responses><iteration_history></iteration_history></arbiter_prompt>"
+    )
+    assert "<model_response> without" in formats.parse_json(prompt)
+
+
+def test_synthesis_text_finds_what_llm_consortiums_own_expression_finds():
+    import random
+    import re
+
+    theirs = re.compile(r"<synthesis>([\s\S]*?)</synthesis>", re.IGNORECASE)
+    pieces = ["<synthesis>", "</synthesis>", "<SYNTHESIS>", "</Synthesis>", "a", " ", "<", "/", "\n"]
+    rng = random.Random(8)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        match = theirs.search(text)
+        assert formats.synthesis_text(text) == (match.group(1).strip() if match else text), text

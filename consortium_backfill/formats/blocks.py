@@ -47,10 +47,13 @@ def strip(prompt, start, end):
     return start, end
 
 
+# Atomic groups (?>...): a block's <model> and <confidence> end at their first
+# closing tag. Without them a malformed block of many "</model><confidence>"
+# makes the match try every pair of closing tags: quadratic.
 MEMBER_HEADER = re.compile(
-    r"<model_response>\s*<model>([\s\S]*?)</model>\s*"
+    r"<model_response>\s*<model>(?>([\s\S]*?)</model>)\s*"
     r"(?:<instance>\s*(\d+)\s*</instance>\s*)?"
-    r"<confidence>[\s\S]*?</confidence>\s*<response>"
+    r"<confidence>(?>[\s\S]*?</confidence>)\s*<response>"
 )
 MEMBER_SEPARATOR = re.compile(r"</response>\s*</model_response>\s*(?=<model_response>\s*<model>)")
 MEMBER_CLOSE = re.compile(r"</response>\s*</model_response>\Z")
@@ -113,6 +116,7 @@ def history_lines(prompt, start, end, models):
     names = "|".join(re.escape(model) for model in sorted(models, key=len, reverse=True))
     name = f"(?:{names})" if names else r"[^\n<]+?"
     separator = re.compile(rf"</model_response>\s*(?=<model_response>{name}: )")
+    line_prefix = re.compile(rf"({name}): ")
     if not prompt.startswith("<model_response>", start) or not prompt.endswith("</model_response>", start, end):
         raise MalformedPrompt("an iteration's <model_responses> not made of <model_response> lines")
     lines = []
@@ -120,7 +124,7 @@ def history_lines(prompt, start, end, models):
     bounds = [(m.start(), m.end()) for m in separator.finditer(prompt, start, end)]
     bounds.append((end - len("</model_response>"), end))
     for line_end, next_start in bounds:
-        prefix = re.compile(rf"({name}): ").match(prompt, line_start, line_end)
+        prefix = line_prefix.match(prompt, line_start, line_end)
         if prefix is None:
             raise MalformedPrompt("a history <model_response> without 'model: '")
         lines.append((prefix.group(1), prefix.end(), line_end))

@@ -8,8 +8,11 @@ import dataclasses
 import hashlib
 import re
 
-# The regular expression llm-consortium itself uses to read a synthesis.
-SYNTHESIS = re.compile(r"<synthesis>([\s\S]*?)</synthesis>", re.IGNORECASE)
+# llm-consortium reads a synthesis with re.search(r"<synthesis>([\s\S]*?)</synthesis>", re.I).
+# That search is quadratic on an answer of many unclosed <synthesis> tags; the
+# same match is found here in linear time (see synthesis_text).
+SYNTHESIS_OPEN = re.compile(r"<synthesis>", re.IGNORECASE)
+SYNTHESIS_CLOSE = re.compile(r"</synthesis>", re.IGNORECASE)
 
 
 class MalformedPrompt(ValueError):
@@ -95,8 +98,11 @@ class Reader:
 
 def synthesis_text(response):
     """What llm-consortium quotes as an arbiter's synthesis in later iterations."""
-    match = SYNTHESIS.search(response)
-    return match.group(1).strip() if match else response
+    # The leftmost <synthesis> that some </synthesis> follows, up to the first
+    # of those: when none follows the first opening tag, none follows any.
+    opening = SYNTHESIS_OPEN.search(response)
+    closing = opening and SYNTHESIS_CLOSE.search(response, opening.end())
+    return response[opening.end() : closing.start()].strip() if closing else response
 
 
 def content_hash(text):
