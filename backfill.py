@@ -46,6 +46,13 @@ window_option = click.option(
     show_default=True,
     help="How far before its final arbiter a run's rows may start: seconds, or 90m, 2h, 1d",
 )
+consortium_logs_option = click.option(
+    "consortium_logs_path",
+    "--consortium-logs",
+    type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    help="llm-consortium 0.8+'s consortium_logs.db, read only (default: the one beside the database, "
+    "else the one in llm's default folder)",
+)
 busy_option = click.option(
     "--busy-timeout",
     type=float,
@@ -87,8 +94,10 @@ def cli():
     is_flag=True,
     help="Also group arbiter chains that have no output row (llm consortium run, failed runs)",
 )
+@consortium_logs_option
 @busy_option
-def backfill(database, models_file, window, dry_run, no_backup, backup_path, report, include_orphans, busy_timeout):
+def backfill(database, models_file, window, dry_run, no_backup, backup_path, report, include_orphans,
+             consortium_logs_path, busy_timeout):
     """Find consortium runs and fill consortium_id and is_arbiter_response.
 
     Rows that already have a consortium_id are never changed: run it again
@@ -106,6 +115,7 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
         summary = run.backfill(
             conn, columns, path, models_file=models_file, window=window_seconds, dry_run=dry_run,
             no_backup=no_backup, backup_path=backup_path, include_orphans=include_orphans,
+            consortium_logs_path=consortium_logs_path,
             report_path=report, started=started,
         )
     print_summary(summary)
@@ -115,8 +125,9 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
 @database_option
 @models_option
 @window_option
+@consortium_logs_option
 @busy_option
-def verify(database, models_file, window, busy_timeout):
+def verify(database, models_file, window, consortium_logs_path, busy_timeout):
     """Check the invariants of a backfilled database; exit 1 on any violation.
 
     \b
@@ -126,11 +137,13 @@ def verify(database, models_file, window, busy_timeout):
     path = resolve_database(database)
     with connection(path, busy_timeout, write=False) as (conn, columns):
         try:
-            counts, violations = verifying.check(conn, columns, models_file, parse_window(window))
+            counts, linked, violations = verifying.check(
+                conn, columns, models_file, parse_window(window), consortium_logs_path, path
+            )
         except NothingToVerify as nothing:
             click.echo(f"{path}: {nothing}")
             return
-    sys.exit(verifying.print_result(path, counts, violations))
+    sys.exit(verifying.print_result(path, counts, linked, violations))
 
 
 @cli.command()
@@ -138,9 +151,10 @@ def verify(database, models_file, window, busy_timeout):
 @database_option
 @models_option
 @window_option
+@consortium_logs_option
 @busy_option
-def explain(row_id, database, models_file, window, busy_timeout):
-    """Say why a responses row is in its run, or why it is in none.
+def explain(row_id, database, models_file, window, consortium_logs_path, busy_timeout):
+    """Say why a row (of responses, or llm's turns) is in its run, or why it is in none.
 
     \b
     Example:
@@ -148,7 +162,9 @@ def explain(row_id, database, models_file, window, busy_timeout):
     """
     path = resolve_database(database)
     with connection(path, busy_timeout, write=False) as (conn, columns):
-        click.echo(explaining.explain(conn, columns, path, row_id, models_file, parse_window(window)))
+        click.echo(explaining.explain(
+            conn, columns, path, row_id, models_file, parse_window(window), consortium_logs_path
+        ))
 
 
 @cli.command()

@@ -5,7 +5,8 @@ file is read, never changed.
 """
 import json
 
-from . import formats, runid
+from . import consortium_logs, formats, runid
+from .database import history_tables
 from .names import load_names
 from .sqlfiles import run_sql, sql_text
 
@@ -52,6 +53,18 @@ def prepare(conn, columns, names, window, include_orphans=False):
     )
 
 
+def link_consortium_logs(conn, path):
+    """Output rows of the consortium_logs.db era linked to their runs (c08_links), before the
+    prompt-based phases, which then leave those rows alone. path None: no file found."""
+    if path is not None:
+        consortium_logs.load(conn, path)
+    runs_table, _ = history_tables(conn)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [runs_table]).fetchone():
+        consortium_logs.mark_done(conn, runs_table)
+    consortium_logs.find_outputs(conn)
+    consortium_logs.link(conn)
+
+
 def analyse(conn, params):
     """Find every run and every row it claims, into the temp table assignments."""
     run_sql(conn, "runs", params)
@@ -75,6 +88,7 @@ def analyse(conn, params):
         orphan_runs(conn, params, claimed)
     run_sql(conn, "assignments", params)
     run_sql(conn, "review", params)
+    consortium_logs.review(conn)
 
 
 def orphan_runs(conn, params, claimed):
@@ -140,9 +154,41 @@ def claim(rows, claimed, role):
         yield rid, run_rid, role, quote["iteration"], arbiter_rid, quote["source"]
 
 
+def output_rows(conn, one):
+    """Every consortium output row of logs.db, in both of llm's tables, and where each one went."""
+    in_turns = "turns" in {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return {
+        "in_responses": one("SELECT count(*) FROM logged WHERE model IN (SELECT name FROM consortium_names)"),
+        "in_turns": one("SELECT count(*) FROM main.turns WHERE model IN (SELECT name FROM consortium_names)")
+        if in_turns else 0,
+        "already_grouped": one(
+            "SELECT count(*) FROM logged WHERE model IN (SELECT name FROM consortium_names)"
+            " AND consortium_id IS NOT NULL"
+        ) + (one(
+            "SELECT count(*) FROM main.turns WHERE id IN (SELECT output_id FROM c08_done)"
+            " AND model IN (SELECT name FROM consortium_names)"
+        ) if in_turns else 0),
+        "grouped": one("SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL")
+        + one("SELECT count(*) FROM c08_links"),
+        "skipped": one("SELECT count(*) FROM runs WHERE skip_reason IS NOT NULL AND output_rid IS NOT NULL"),
+        "for_review": one("SELECT count(*) FROM c08_review WHERE kind = 'unlinked_output'"),
+    }
+
+
 def summarise(conn):
     one = lambda sql: conn.execute(sql).fetchone()[0]
     return {
+        "runs_by_era": {
+            "recovered from prompts in logs.db": one(
+                "SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL"
+            ),
+            "linked from consortium_logs.db": one("SELECT count(*) FROM c08_links"),
+        },
+        "runs_linked_by": dict(conn.execute("SELECT basis, count(*) FROM c08_links GROUP BY basis ORDER BY 1")),
+        "consortium_output_rows": output_rows(conn, one),
+        "consortium_logs_review": dict(
+            conn.execute("SELECT kind, count(*) FROM c08_review GROUP BY kind ORDER BY 1").fetchall()
+        ),
         "output_rows_found": one("SELECT count(*) FROM runs WHERE output_rid IS NOT NULL"),
         "runs_grouped": one("SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL"),
         "orphan_runs_grouped": one("SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NULL"),

@@ -1,7 +1,7 @@
 """explain: why a row is in its run, or why it is in none."""
 import sqlite3
 
-from . import analysis
+from . import analysis, consortium_logs
 from .database import history_tables
 from .errors import Problem
 from .functions import utils_db
@@ -19,20 +19,74 @@ RULES = {
 }
 
 
-def explain(conn, columns, path, row_id, models_file, window):
-    """The paragraph `backfill.py explain ROW_ID` prints."""
+def explain(conn, columns, path, row_id, models_file, window, consortium_logs_path=None):
+    """The paragraph `backfill.py explain ROW_ID` prints, for a row of responses or llm's turns."""
     conn.row_factory = sqlite3.Row
     row = conn.execute("SELECT rowid AS rid, * FROM responses WHERE id = ?", [row_id]).fetchone()
-    if row is None:
-        raise Problem(f"{path}: no responses row with id {row_id}")
-    if "consortium_id" in columns and row["consortium_id"] is not None:
+    in_turns = row is None and consortium_logs.columns(conn, "turns") and conn.execute(
+        "SELECT 1 FROM turns WHERE id = ?", [row_id]).fetchone()
+    if row is None and not in_turns:
+        raise Problem(f"{path}: no responses or turns row with id {row_id}")
+    linked = explain_linked(conn, row_id)
+    if linked:
+        return linked
+    if row is not None and "consortium_id" in columns and row["consortium_id"] is not None:
         return explain_grouped(conn, row)
-    names = consortium_names(conn, models_file)
+    clogs = consortium_logs.locate(consortium_logs_path, path)
+    names = consortium_names(conn, models_file) | (consortium_logs.names(clogs) if clogs else set())
     if not names:
         raise Problem("no consortium names: pass --models-file to explain a row not grouped yet")
     params = analysis.prepare(conn, columns, names, window)
+    analysis.link_consortium_logs(conn, clogs)
     analysis.analyse(conn, params)
+    pending = explain_pending_link(conn, row_id, clogs)
+    if pending:
+        return pending
+    if row is None:
+        return f"{row_id} is a turns row whose model is not a saved consortium name: no run."
     return explain_pending(conn, row)
+
+
+def explain_linked(conn, row_id):
+    """An output row a backfill linked to its run in consortium_logs.db."""
+    runs_table, _ = history_tables(conn)
+    if "linked_by" not in consortium_logs.columns(conn, runs_table):
+        return None
+    run = conn.execute(
+        f"SELECT * FROM [{runs_table}] WHERE output_response_id = ? AND source = 'consortium_logs.db'", [row_id]
+    ).fetchone()
+    if run is None:
+        return None
+    return (
+        f"{row_id} is the final output (in {run['output_table']}) of run {run['id']} ({run['config_name']}, "
+        f"{run['iteration_count']} iterations), linked from consortium_logs.db.\n"
+        f"Rule: {LINK_RULES[run['linked_by']]}."
+    )
+
+
+LINK_RULES = {
+    "metadata.consortium_id": "its response_json names the run: metadata.consortium_id",
+    "name, prompt, time and text": "the run is the only one in consortium_logs.db of the same consortium, "
+    "asked the same prompt, created within seconds after the output row's datetime_utc, whose last "
+    "arbiter synthesis is the output's text, and it qualifies for no other output row",
+}
+
+
+def explain_pending_link(conn, row_id, clogs):
+    """What the next backfill does with an output row of the consortium_logs.db era, if it is one."""
+    link = conn.execute("SELECT run_id, basis FROM c08_links WHERE output_id = ?", [row_id]).fetchone()
+    if link is not None:
+        return (
+            f"Not linked yet; the next backfill links it to run {link['run_id']} in {clogs}.\n"
+            f"Rule: {LINK_RULES[link['basis']]}."
+        )
+    review = conn.execute(
+        "SELECT reason FROM c08_review WHERE response_id = ? AND kind = 'unlinked_output'", [row_id]
+    ).fetchone()
+    if review is not None:
+        where = f"in {clogs}" if clogs else "(no consortium_logs.db found)"
+        return f"{row_id} is in no run {where}: {review['reason']}."
+    return None
 
 
 def describe(row_id, fact):

@@ -41,7 +41,29 @@ def print_summary(summary):
         f"  intermediate arbiters (2): {roles['intermediate_arbiter']}",
         f"Orphan arbiter rows (in no run): {summary['orphan_arbiter_rows']}",
     ]
+    lines += consortium_logs_lines(summary)
     if summary["backup"]:
         lines.append(f"Backup: {summary['backup']}")
     lines.append(f"Time: {summary['seconds']:.2f} s")
     click.echo("\n".join(lines))
+
+
+def consortium_logs_lines(summary):
+    """Both eras side by side, and every consortium output row accounted for."""
+    clogs = summary["consortium_logs"]
+    eras = summary["runs_by_era"]
+    rows = summary["consortium_output_rows"]
+    lines = [
+        f"consortium_logs.db: {clogs}" if clogs else "consortium_logs.db: none found (runs of llm-consortium 0.8+ cannot be linked)",
+        "Runs by era:",
+    ]
+    lines += [f"  {era}: {count}" for era, count in eras.items()]
+    lines += [f"    by {basis}: {count}" for basis, count in summary["runs_linked_by"].items()]
+    lines.append(
+        f"Consortium output rows: {rows['in_responses'] + rows['in_turns']} "
+        f"({rows['in_responses']} in responses, {rows['in_turns']} in turns) = "
+        f"{rows['already_grouped']} grouped before + {rows['grouped']} grouped now + "
+        f"{rows['skipped']} skipped + {rows['for_review']} not linked, for review"
+    )
+    lines += [f"consortium_logs.db review ({kind}): {count}" for kind, count in summary["consortium_logs_review"].items()]
+    return lines

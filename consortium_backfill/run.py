@@ -2,7 +2,7 @@
 import datetime
 import time
 
-from . import analysis, report
+from . import analysis, consortium_logs, report
 from .backup import make_backup
 from .database import kill_after_statements, pending_migrations
 from .errors import Problem
@@ -12,20 +12,23 @@ from .write import new_review_rows, write
 
 
 def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, backup_path, include_orphans,
-             report_path, started=None):
+             report_path, started=None, consortium_logs_path=None):
     """Group every run not grouped yet; return the summary (see report.print_summary)."""
     started = time.perf_counter() if started is None else started
     check_outputs(path, models_file, backup_path, report_path)
-    names = consortium_names(conn, models_file)
+    clogs = consortium_logs.locate(consortium_logs_path, path)
+    names = consortium_names(conn, models_file) | (consortium_logs.names(clogs) if clogs else set())
     if not names:
         raise Problem(
             "no consortium names: pass --models-file, or save consortiums "
             "(the consortium_configs table is missing or empty)"
         )
     params = analysis.prepare(conn, columns, names, window, include_orphans)
+    analysis.link_consortium_logs(conn, clogs)
     analysis.analyse(conn, params)
     summary = analysis.summarise(conn)
-    to_write = sum(summary["rows_by_role"].values())
+    summary["consortium_logs"] = str(clogs) if clogs else None
+    to_write = sum(summary["rows_by_role"].values()) + summary["runs_by_era"]["linked from consortium_logs.db"]
     backup = None
     updated = changes = 0
     if not dry_run and (to_write or pending_migrations(conn) or new_review_rows(conn)):

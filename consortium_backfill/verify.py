@@ -1,7 +1,7 @@
 """verify: the invariants of a backfilled database, one `-- check:` of sql/verify.sql each."""
 import click
 
-from . import formats
+from . import consortium_logs, formats
 from .database import history_tables
 from .functions import utils_db
 from .names import consortium_names, load_names
@@ -12,33 +12,69 @@ class NothingToVerify(Exception):
     """Not backfilled yet: passes, with the reason."""
 
 
-def check(conn, columns, models_file, window):
-    """(counts by flag, violations) of a backfilled database; raises NothingToVerify."""
+def check(conn, columns, models_file, window, consortium_logs_path=None, path=None):
+    """(counts by flag, violations) of a backfilled database; raises NothingToVerify.
+
+    counts: (is_arbiter_response, rows, runs) of grouped responses rows, plus
+    ('linked', runs, runs) for the runs linked from consortium_logs.db.
+    """
     if "consortium_id" not in columns:
         raise NothingToVerify("not backfilled yet (no consortium_id column): nothing to verify")
     run_sql(conn, "scratch")
     load_names(conn, consortium_names(conn, models_file))
+    runs_table, _ = history_tables(conn)
+    linked = linked_runs(conn, runs_table)
+    conn.executemany("INSERT INTO c08_done_runs (run_id) VALUES (?)", [(i,) for i in linked])
     counts = conn.execute(
         "SELECT is_arbiter_response, count(*), count(DISTINCT consortium_id) FROM responses"
-        " WHERE consortium_id IS NOT NULL GROUP BY 1 ORDER BY 1"
+        " WHERE consortium_id IS NOT NULL AND consortium_id NOT IN (SELECT run_id FROM c08_done_runs)"
+        " GROUP BY 1 ORDER BY 1"
     ).fetchall()
-    if not counts:
+    if not counts and not linked:
         raise NothingToVerify("no grouped rows yet: nothing to verify")
-    runs_table, _ = history_tables(conn)
     if utils_db(conn)[runs_table].exists():
         conn.execute(f"INSERT INTO orphan_runs SELECT id FROM [{runs_table}] WHERE output_response_id IS NULL")
     params = dict(window_days=window / 86400, prefix_length=formats.PREFIX_LENGTH)
     violations = []
     for name, statement in checks(sql_text("verify")):
         for consortium_id, response_id, detail in conn.execute(statement, params):
+            if consortium_id in linked:
+                continue  # a linked run's output row: checked below
             violations.append((name, consortium_id, response_id, detail))
-    return counts, violations
+    if linked:
+        violations += check_linked(conn, runs_table, consortium_logs_path, path)
+    return counts, len(linked), violations
 
 
-def print_result(path, counts, violations):
+def linked_runs(conn, runs_table):
+    """Ids of the runs linked from consortium_logs.db."""
+    db = utils_db(conn)
+    if not db[runs_table].exists() or "source" not in db[runs_table].columns_dict:
+        return set()
+    return {row[0] for row in conn.execute(f"SELECT id FROM [{runs_table}] WHERE source = 'consortium_logs.db'")}
+
+
+def check_linked(conn, runs_table, option, path):
+    """sql/c08_verify.sql over the linked runs, against consortium_logs.db when it is found."""
+    clogs = consortium_logs.locate(option, path)
+    if clogs is not None:
+        consortium_logs.load(conn, clogs)
+    turns = "SELECT NULL, NULL, NULL WHERE 0"
+    if consortium_logs.turn_texts(conn):
+        turns = (f"SELECT id, 'turns', response FROM turn_texts WHERE id IN"
+                 f" (SELECT output_response_id FROM [{runs_table}] WHERE source = 'consortium_logs.db')")
+    run_sql(conn, "c08_output_texts", runs=runs_table, turns=turns)
+    violations = []
+    for name, statement in checks(sql_text("c08_verify", runs=runs_table)):
+        for run_id, response_id, detail in conn.execute(statement, {"have_file": clogs is not None}):
+            violations.append((name, run_id, response_id, detail))
+    return violations
+
+
+def print_result(path, counts, linked, violations):
     """Counts by flag, then each violation; returns the exit code, 1 on any violation."""
-    runs = max(n for flag, _, n in counts)
-    click.echo(f"{path}: {runs} runs")
+    runs = max((n for flag, _, n in counts), default=0)
+    click.echo(f"{path}: {runs} runs recovered from prompts in logs.db, {linked} linked from consortium_logs.db")
     for flag, rows, _ in counts:
         click.echo(f"  is_arbiter_response = {flag}: {rows} rows")
     for name, consortium_id, response_id, detail in violations:

@@ -36,6 +36,11 @@ def write(conn, params, found_at):
             conn.execute(statement, params)
         runs_table, members_table = history_tables(conn)
         run_sql(conn, "history", params, runs=runs_table, members=members_table)
+        # Runs linked from consortium_logs.db: their output rows in responses first.
+        update, *history = statements(sql_text("c08_write", runs=runs_table, members=members_table))
+        updated += conn.execute(update, params).rowcount
+        for statement in history:
+            conn.execute(statement, params)
         for _, sql in triggers:
             conn.execute(sql)
     return updated, conn.total_changes - before

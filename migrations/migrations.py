@@ -153,3 +153,18 @@ def m005_links_and_one_time_format(db):
                 ),
                 {"format": TIME_FORMAT},
             )
+
+
+@migrations()
+def m006_run_sources(db):
+    # Runs come from two places: recovered from the prompts in logs.db, or
+    # linked from llm-consortium's own consortium_logs.db (0.8 and later).
+    # A linked run's member rows live in consortium_logs.db, and its output
+    # row may be in llm's `turns` (llm 0.32+) rather than `responses`.
+    runs, members = history_tables(db)
+    run_columns = db[runs].columns_dict
+    for column in ("source", "output_table", "status", "linked_by"):
+        if column not in run_columns:
+            db[runs].add_column(column, str)
+    if "logged_in" not in db[members].columns_dict:
+        db[members].add_column("logged_in", str)

@@ -1,7 +1,7 @@
 -- Runs and their rows in the shape of llm-consortium 0.8's consortium_runs and
 -- consortium_members. Only rows this backfill grouped are added.
 -- Times are in one format, UTC with milliseconds: 2025-01-31T12:00:00.123+00:00.
-INSERT OR IGNORE INTO [{members}] (run_id, response_id, role, iteration, member_index, quoted_by, source)
+INSERT OR IGNORE INTO [{members}] (run_id, response_id, role, iteration, member_index, quoted_by, source, logged_in)
 SELECT
     assigned.consortium_id,
     row.id,
@@ -9,14 +9,16 @@ SELECT
     assigned.iteration,
     assigned.member_index,
     quoter.id,
-    assigned.source
+    assigned.source,
+    'logs.db'
 FROM assigned
 JOIN logged AS row ON row.rid = assigned.rid
 LEFT JOIN logged AS quoter ON quoter.rid = assigned.quoted_by_rid;
 
 INSERT OR IGNORE INTO [{runs}] (
     id, created_at, ended_at, config_name, iteration_count, member_count,
-    user_prompt, arbiter_model, output_response_id, final_arbiter_response_id
+    user_prompt, arbiter_model, output_response_id, final_arbiter_response_id,
+    source, output_table
 )
 SELECT
     runs.consortium_id,
@@ -30,7 +32,9 @@ SELECT
     substr(coalesce(output.prompt, original_prompt(CAST(arbiter.prompt AS BLOB))), 1, 200),
     arbiter.model,
     runs.output_id,
-    runs.arbiter_id
+    runs.arbiter_id,
+    'logs.db prompts',
+    CASE WHEN runs.output_id IS NOT NULL THEN 'responses' END
 FROM runs
 JOIN logged AS arbiter ON arbiter.rid = runs.arbiter_rid
 LEFT JOIN logged AS output ON output.rid = runs.output_rid

@@ -8,4 +8,6 @@ WITH ordered AS (
 )
 SELECT rid AS output_rid, previous_rid
 FROM ordered
-WHERE model IN (SELECT name FROM consortium_names);
+WHERE model IN (SELECT name FROM consortium_names)
+  -- output rows of the consortium_logs.db era are linked by c08_link.sql
+  AND rid NOT IN (SELECT rid FROM c08_claimed);

@@ -53,3 +53,69 @@ CREATE TEMP TABLE snippets (
 );
 
 CREATE INDEX temp.snippets_by_run ON snippets (run_rid, kind);
+
+-- The consortium_logs.db era (llm-consortium 0.8+): what its file says, read
+-- once (sql/c08_load.sql), and the links of logs.db's output rows to its runs.
+CREATE TEMP TABLE c08_runs (
+    id TEXT PRIMARY KEY,
+    created_at TEXT,
+    created_dt REAL,
+    config_name TEXT,
+    iteration_count INTEGER,
+    user_prompt TEXT,
+    status TEXT,
+    last_synthesis TEXT,
+    final_arbiter_id TEXT,
+    arbiter_model TEXT
+);
+
+CREATE TEMP TABLE c08_members (
+    run_id TEXT,
+    response_id TEXT,
+    role TEXT,
+    iteration INTEGER,
+    member_index INTEGER,
+    logged INTEGER,
+    PRIMARY KEY (run_id, response_id)
+);
+
+-- Output rows of saved consortiums not linked or grouped yet, in either of
+-- llm's tables: responses (llm <= 0.31) or turns (llm >= 0.32).
+CREATE TEMP TABLE c08_outputs (
+    output_id TEXT PRIMARY KEY,
+    output_table TEXT,
+    rid INTEGER,
+    model TEXT,
+    prompt TEXT,
+    response TEXT,
+    datetime_utc TEXT,
+    dt REAL,
+    named_run_id TEXT
+);
+
+CREATE TEMP TABLE c08_candidates (
+    output_id TEXT,
+    run_id TEXT,
+    basis TEXT,
+    PRIMARY KEY (output_id, run_id)
+);
+
+CREATE TEMP TABLE c08_links (
+    output_id TEXT PRIMARY KEY,
+    run_id TEXT UNIQUE,
+    basis TEXT
+);
+
+-- responses rows the prompt-based phases leave alone: linked, or for review.
+CREATE TEMP TABLE c08_claimed (rid INTEGER PRIMARY KEY);
+
+CREATE TEMP TABLE c08_review (
+    response_id TEXT PRIMARY KEY,
+    kind TEXT,
+    reason TEXT,
+    evidence TEXT
+);
+
+-- Output rows and runs linked by an earlier backfill: never linked again.
+CREATE TEMP TABLE c08_done (output_id TEXT PRIMARY KEY);
+CREATE TEMP TABLE c08_done_runs (run_id TEXT PRIMARY KEY);

@@ -16,6 +16,13 @@ ERA08_COMBOS = [c for c in ALL_COMBOS if (FIXTURES / c / "consortium_logs.db").e
 COMBOS = [c for c in ALL_COMBOS if c not in ERA08_COMBOS]
 
 
+@pytest.fixture(autouse=True)
+def no_users_llm_folder(tmp_path, monkeypatch):
+    """llm's default folder (click.get_app_dir) is an empty one: a consortium_logs.db
+    of the machine's user is never found by a test."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
 @pytest.fixture
 def logs_db(tmp_path):
     """A fresh logs.db with llm's schema and no rows; the models file names `cons`."""

@@ -77,7 +77,7 @@ def test_explain_rows_in_no_run(logs_db):
     out = cli("explain", orphan["final"], "-d", logs_db.path, "--models-file", models).output
     assert "arbiter prompt in no run" in out and "--include-orphans" in out
     missing = cli("explain", "nope", "-d", logs_db.path)
-    assert missing.exit_code == 2 and "no responses row with id nope" in missing.output
+    assert missing.exit_code == 2 and "no responses or turns row with id nope" in missing.output
 
 
 def test_include_orphans_gives_each_chain_its_own_run(logs_db):

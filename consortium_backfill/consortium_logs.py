@@ -1,0 +1,175 @@
+"""llm-consortium 0.8+'s own consortium_logs.db: find it, read it, link logs.db's output rows to its runs.
+
+Since December 2025 llm-consortium logs members, arbiters and saved
+consortiums to consortium_logs.db and leaves only each run's final output row
+in logs.db (in `responses` on llm <= 0.31, in llm's `turns` on llm >= 0.32).
+The file is opened read-only and copied into TEMP tables once (c08_load.sql),
+so that it is never written and never locked while logs.db is.
+"""
+import collections
+import pathlib
+import sqlite3
+import urllib.parse
+
+import click
+
+from .errors import Problem
+from .sqlfiles import run_sql
+
+FILE_NAME = "consortium_logs.db"
+# The output row's datetime_utc is its run's start; consortium_runs.created_at
+# follows it by under 0.3 s in every run seen. A few seconds of slack, no more.
+LINK_SECONDS = 5
+SCHEMA = "clogs"
+
+
+def llm_default_path():
+    """Where llm-consortium writes it: llm's default folder, whatever LLM_USER_PATH says."""
+    return pathlib.Path(click.get_app_dir("io.datasette.llm")) / FILE_NAME
+
+
+def locate(option, database):
+    """The file to read: --consortium-logs, else one beside the database, else llm's default one; or None."""
+    if option is not None:
+        path = pathlib.Path(option)
+        if not path.is_file():
+            raise Problem(f"{path}: no such file (--consortium-logs)")
+        return path
+    for path in (pathlib.Path(database).resolve().parent / FILE_NAME, llm_default_path()):
+        if path.is_file():
+            return path
+    return None
+
+
+def check(path):
+    """A one-line Problem unless path is a SQLite file with llm-consortium's consortium_runs."""
+    with open(path, "rb") as f:
+        if f.read(16) != b"SQLite format 3\x00":
+            raise Problem(f"{path}: not a SQLite database (--consortium-logs)")
+    conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True)
+    try:
+        found = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as error:
+        raise Problem(f"{path}: {error} (--consortium-logs)")
+    finally:
+        conn.close()
+    if not {"consortium_runs", "consortium_members"} <= found:
+        raise Problem(f"{path}: no consortium_runs table (is this llm-consortium's consortium_logs.db?)")
+    return found
+
+
+def attach(conn, path):
+    """Attach the file read-only as `clogs`; returns its table names."""
+    tables = check(path)
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    conn.execute(f"ATTACH DATABASE ? AS {SCHEMA}", [uri])
+    return tables
+
+
+def detach(conn):
+    conn.execute(f"DETACH DATABASE {SCHEMA}")
+
+
+def names(path):
+    """Saved consortium names in the file's consortium_configs."""
+    conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'consortium_configs'").fetchone():
+            return set()
+        return {row[0] for row in conn.execute("SELECT name FROM consortium_configs") if row[0]}
+    finally:
+        conn.close()
+
+
+def columns(conn, table, schema="main"):
+    return {row[1] for row in conn.execute(f"PRAGMA {schema}.table_info([{table}])")}
+
+
+def load(conn, path):
+    """Copy what the file says about its runs into c08_runs and c08_members."""
+    tables = attach(conn, path)
+    try:
+        has_status = "status" in columns(conn, "consortium_runs", SCHEMA)
+        # The ids of the calls the file logged: its own responses table
+        # (llm <= 0.31) or llm's turns (llm >= 0.32), whichever it has.
+        logged = [f"SELECT id FROM {SCHEMA}.[{t}]" for t in ("responses", "turns") if t in tables]
+        for table in ("arbiter_decisions", "consortium_configs"):
+            if table not in tables:
+                raise Problem(f"{path}: no {table} table (is this llm-consortium's consortium_logs.db?)")
+        run_sql(
+            conn,
+            "c08_load",
+            status="runs.status" if has_status else "NULL",
+            logged_ids=" UNION ALL ".join(logged) or "SELECT NULL WHERE 0",
+        )
+        if not logged:
+            # Nothing to check member rows against: say nothing about them.
+            conn.execute("UPDATE c08_members SET logged = NULL")
+    finally:
+        detach(conn)
+
+
+def mark_done(conn, runs_table):
+    """Output rows and runs an earlier backfill linked: left as they are."""
+    if runs_table is None or "source" not in columns(conn, runs_table):
+        return
+    conn.execute(
+        f"INSERT OR IGNORE INTO c08_done SELECT output_response_id FROM [{runs_table}]"
+        " WHERE source = 'consortium_logs.db' AND output_response_id IS NOT NULL"
+    )
+    conn.execute(
+        f"INSERT OR IGNORE INTO c08_done_runs SELECT id FROM [{runs_table}] WHERE source = 'consortium_logs.db'"
+    )
+
+
+def turn_texts(conn):
+    """The temp view turn_texts over llm's turns, if logs.db has them (llm >= 0.32); True if so."""
+    turn_columns = columns(conn, "turns")
+    if "id" not in turn_columns:
+        return False
+    if not conn.execute("SELECT 1 FROM sqlite_temp_master WHERE name = 'turn_texts'").fetchone():
+        run_sql(conn, "turn_texts",
+                response_json="turns.response_json" if "response_json" in turn_columns else "NULL")
+    return True
+
+
+def find_outputs(conn):
+    """Output rows of saved consortiums in responses and, when logs.db has it, llm's turns."""
+    run_sql(conn, "c08_outputs")
+    if turn_texts(conn):
+        run_sql(conn, "c08_turn_outputs")
+
+
+def link(conn):
+    """Each output row to its run, into c08_links, when the evidence leaves exactly one.
+
+    An output row is linked when one run qualifies for it and that run
+    qualifies for no other output row. Two parallel runs of one consortium
+    and prompt qualify for each other's output: both rows go to review, even
+    where their start times would suggest an order (a guess, however likely).
+    """
+    run_sql(conn, "c08_candidates", {"link_days": LINK_SECONDS / 86400})
+    candidates = collections.defaultdict(dict)
+    outputs_of = collections.defaultdict(set)
+    for output_id, run_id, basis in conn.execute("SELECT output_id, run_id, basis FROM c08_candidates"):
+        candidates[output_id][run_id] = basis
+        outputs_of[run_id].add(output_id)
+    links = {
+        output_id: next(iter(runs))
+        for output_id, runs in candidates.items()
+        if len(runs) == 1 and len(outputs_of[next(iter(runs))]) == 1
+    }
+    conn.executemany(
+        "INSERT INTO c08_links (output_id, run_id, basis) VALUES (?, ?, ?)",
+        [(output_id, run_id, candidates[output_id][run_id]) for output_id, run_id in links.items()],
+    )
+    # responses rows with any qualifying run are this era's: the prompt-based
+    # phases leave them alone (linked, or listed for review).
+    conn.execute(
+        "INSERT OR IGNORE INTO c08_claimed SELECT rid FROM c08_outputs WHERE output_table = 'responses'"
+        " AND (output_id IN (SELECT output_id FROM c08_links) OR output_id IN (SELECT output_id FROM c08_candidates))"
+    )
+
+
+def review(conn):
+    run_sql(conn, "c08_review", {"link_days": LINK_SECONDS / 86400})

@@ -1,0 +1,242 @@
+"""Runs of llm-consortium 0.8+ (consortium_logs.db) on llm 0.31 (responses) and 0.36 (turns).
+
+The fixtures (tests/realdata, family era08) start from a 0.5-era logs.db and
+were then used by the newer packages; truth.json says which output row each
+consortium_runs row wrote. Every link the backfill makes must be in it.
+"""
+import json
+import shutil
+import sqlite3
+
+import pytest
+
+from builder import FIXTURES
+from conftest import ERA08_COMBOS, cli, file_hash, grouped, run_backfill
+from test_real import assert_reproduces
+
+# llm's own tables of llm >= 0.32: the backfill must never change them.
+LLM_TABLES = ("turns", "threads", "messages", "parts", "turn_search")
+
+
+@pytest.fixture(params=ERA08_COMBOS)
+def era(request, tmp_path):
+    """(logs.db, consortium_models.txt, truth) copied with its consortium_logs.db beside it.
+    llm's default folder is empty (conftest): only the file beside the database is found."""
+    source = FIXTURES / request.param
+    for name in ("logs.db", "consortium_logs.db"):
+        shutil.copy(source / name, tmp_path / name)
+    return tmp_path / "logs.db", source / "consortium_models.txt", json.loads((source / "truth.json").read_text())
+
+
+def query(path, sql, params=()):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def llm_tables(path):
+    """The content of llm's newer tables, where logs.db has them."""
+    conn = sqlite3.connect(path)
+    try:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {t: conn.execute(f"SELECT * FROM [{t}] ORDER BY rowid").fetchall() for t in LLM_TABLES if t in names}
+    finally:
+        conn.close()
+
+
+def backfill_with_report(path, models, tmp_path, *args):
+    result = run_backfill(path, models, "--report", tmp_path / "report.json", *args)
+    assert result.exit_code == 0, result.output
+    return result, json.loads((tmp_path / "report.json").read_text())
+
+
+def figures(path, truth, report):
+    """linked right, wrong links, for review, with the reasons, per truth run with an output row."""
+    links = dict(query(
+        path, "SELECT output_response_id, id FROM consortium_runs WHERE source = 'consortium_logs.db'"))
+    review = {r["response_id"]: r for r in report["review"]}
+    runs = truth["consortium_logs"]["runs"]
+    right = [r for r in runs if r["output_id"] and links.get(r["output_id"]) == r["run_id"]]
+    known = {(r["output_id"], r["run_id"]) for r in runs if r["expect"] == "linked"}
+    wrong = [pair for pair in links.items() if pair not in known]
+    for_review = [r for r in runs if r["output_id"] in review or set(r["output_candidates"]) & set(review)]
+    return right, wrong, for_review, review
+
+
+def test_every_link_is_in_the_truth(era, tmp_path):
+    path, models, truth = era
+    before_llm = llm_tables(path)
+    before_clogs = file_hash(path.with_name("consortium_logs.db"))
+    _, report = backfill_with_report(path, models, tmp_path)
+    right, wrong, for_review, review = figures(path, truth, report)
+    runs = truth["consortium_logs"]["runs"]
+    with_output = [r for r in runs if r["output_id"] or r["output_candidates"]]
+    assert wrong == []
+    assert len(right) >= 8
+    # Every run with an output row is linked right or listed for review, never both.
+    assert len(right) + len(for_review) == len(with_output)
+    assert not {r["label"] for r in right} & {r["label"] for r in for_review}
+    for run in for_review:
+        for output_id in [run["output_id"], *run["output_candidates"]]:
+            if output_id:
+                assert review[output_id]["kind"] == "unlinked_output"
+                assert review[output_id]["reason"].startswith("ambiguous")
+    # Where only an id tells two runs apart, they are reviewed unless the id is there.
+    ambiguous = [r for r in runs if r["expect"] == "review"]
+    assert all(r in for_review for r in ambiguous)
+    assert report["consortium_logs"] == str(path.with_name("consortium_logs.db"))
+    # llm's new tables and llm-consortium's file are never written.
+    assert llm_tables(path) == before_llm
+    assert file_hash(path.with_name("consortium_logs.db")) == before_clogs
+
+
+def test_output_rows_in_responses_carry_their_run(era, tmp_path):
+    path, models, truth = era
+    backfill_with_report(path, models, tmp_path)
+    rows = grouped(path)
+    linked = dict(query(path, "SELECT output_response_id, id FROM consortium_runs WHERE source = 'consortium_logs.db'"))
+    tables = dict(query(path, "SELECT id, output_table FROM consortium_runs WHERE source = 'consortium_logs.db'"))
+    for run in truth["consortium_logs"]["runs"]:
+        if run["output_id"] not in linked:
+            continue
+        assert tables[run["run_id"]] == run["output_table"]
+        if run["output_table"] == "responses":
+            assert rows[run["output_id"]] == (run["run_id"], 0)
+        else:
+            assert run["output_id"] not in rows
+
+
+def test_members_are_recorded_with_the_database_they_live_in(era, tmp_path):
+    path, models, truth = era
+    _, report = backfill_with_report(path, models, tmp_path)
+    members = {
+        (run_id, response_id): (role, iteration, member_index, logged_in)
+        for run_id, response_id, role, iteration, member_index, logged_in in query(
+            path, "SELECT run_id, response_id, role, iteration, member_index, logged_in FROM consortium_members"
+            " WHERE source = 'consortium_members'")
+    }
+    linked = {r[0] for r in query(path, "SELECT id FROM consortium_runs WHERE source = 'consortium_logs.db'")}
+    missing = {r["response_id"] for r in report["review"] if r["kind"] == "missing_member"}
+    checked = 0
+    for run in truth["consortium_logs"]["runs"]:
+        for m in run["members"]:
+            if m["logged"] is False:
+                assert m["response_id"] in missing
+            if run["run_id"] not in linked:
+                continue
+            role, iteration, member_index, logged_in = members[(run["run_id"], m["response_id"])]
+            assert (iteration, member_index) == (m["iteration"], m["member_index"])
+            assert (role == "member") == (m["role"] != "arbiter")
+            assert logged_in == ("consortium_logs.db" if m["logged"] else None)
+            checked += 1
+    assert checked >= 40
+
+
+def test_failed_runs_are_listed_for_review(era, tmp_path):
+    path, models, truth = era
+    _, report = backfill_with_report(path, models, tmp_path)
+    failed = {r["response_id"] for r in report["review"] if r["kind"] == "failed_run"}
+    for run in truth["consortium_logs"]["runs"]:
+        if run["status"] == "running" and run["expect"] == "no_output":
+            assert run["run_id"] in failed, run["label"]
+    assert any(r["label"] == "c8-arbiter-error" and r["run_id"] in failed for r in truth["consortium_logs"]["runs"])
+
+
+def test_the_old_runs_are_still_grouped_exactly(era, tmp_path):
+    path, models, truth = era
+    assert_reproduces(path, models, truth, tmp_path)
+
+
+def test_every_consortium_output_row_is_accounted_for(era, tmp_path):
+    path, models, truth = era
+    _, report = backfill_with_report(path, models, tmp_path)
+    rows = report["consortium_output_rows"]
+    total = rows["in_responses"] + rows["in_turns"]
+    assert total == rows["already_grouped"] + rows["grouped"] + rows["skipped"] + rows["for_review"]
+    outputs = sum(1 for run in truth["runs"] if run["has_output"] and run["command"] == "saved")
+    outputs += len({i for r in truth["consortium_logs"]["runs"] for i in [r["output_id"], *r["output_candidates"]] if i})
+    assert total == outputs
+    assert report["runs_by_era"]["linked from consortium_logs.db"] >= 8
+    again, report = backfill_with_report(path, models, tmp_path)
+    assert report["consortium_output_rows"]["already_grouped"] == rows["grouped"]
+    assert report["runs_by_era"] == {"recovered from prompts in logs.db": 0, "linked from consortium_logs.db": 0}
+
+
+def test_integrity_and_both_full_text_indexes_hold(era, tmp_path):
+    path, models, _ = era
+    backfill_with_report(path, models, tmp_path)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        conn.execute("INSERT INTO responses_fts (responses_fts) VALUES ('integrity-check')")
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'turn_search_fts'").fetchone():
+            conn.execute("INSERT INTO turn_search_fts (turn_search_fts) VALUES ('integrity-check')")
+    finally:
+        conn.close()
+
+
+def test_verify_checks_the_linked_runs(era, tmp_path):
+    path, models, truth = era
+    backfill_with_report(path, models, tmp_path)
+    result = cli("verify", "-d", path, "--models-file", models)
+    assert result.exit_code == 0, result.output
+    assert "linked from consortium_logs.db" in result.output
+    # A linked run whose output text no longer equals its last synthesis is a violation.
+    run = next(r for r in truth["consortium_logs"]["runs"] if r["expect"] == "linked")
+    conn = sqlite3.connect(path.with_name("consortium_logs.db"))
+    conn.execute("UPDATE arbiter_decisions SET synthesis = 'changed' WHERE run_id = ?", [run["run_id"]])
+    conn.commit()
+    conn.close()
+    result = cli("verify", "-d", path, "--models-file", models)
+    assert result.exit_code == 1
+    assert run["run_id"] in result.output
+
+
+def test_explain_an_output_row_in_either_table(era, tmp_path):
+    path, models, truth = era
+    runs = truth["consortium_logs"]["runs"]
+    linked = next(r for r in runs if r["expect"] == "linked")
+    result = cli("explain", linked["output_id"], "-d", path, "--models-file", models)
+    assert result.exit_code == 0, result.output
+    assert "Not linked yet" in result.output and linked["run_id"] in result.output
+    backfill_with_report(path, models, tmp_path)
+    result = cli("explain", linked["output_id"], "-d", path)
+    assert result.exit_code == 0, result.output
+    assert linked["run_id"] in result.output and "consortium_logs.db" in result.output
+    ambiguous = next((r for r in runs if r["expect"] == "review"), None)
+    if ambiguous:
+        result = cli("explain", ambiguous["output_candidates"][0], "-d", path)
+        assert "ambiguous" in result.output
+
+
+def test_without_the_file_nothing_is_linked_and_turns_outputs_are_listed(era, tmp_path):
+    path, models, truth = era
+    path.with_name("consortium_logs.db").unlink()
+    result, report = backfill_with_report(path, models, tmp_path)
+    assert "consortium_logs.db: none found" in result.output
+    assert report["runs_by_era"]["linked from consortium_logs.db"] == 0
+    rows = report["consortium_output_rows"]
+    assert rows["for_review"] == rows["in_turns"]
+    assert not query(path, "SELECT 1 FROM consortium_runs WHERE source = 'consortium_logs.db'")
+
+
+def test_a_bad_consortium_logs_path_changes_nothing(era, tmp_path):
+    path, models, _ = era
+    before = file_hash(path)
+    for bad in (tmp_path / "missing.db", models):
+        result = run_backfill(path, models, "--consortium-logs", bad)
+        assert result.exit_code == 2
+        assert len(result.output.strip().splitlines()) == 1
+    assert file_hash(path) == before
+
+
+def test_the_file_in_llms_default_folder_is_found(era, tmp_path):
+    path, models, truth = era
+    default = tmp_path / "xdg-config" / "io.datasette.llm"
+    default.mkdir(parents=True)
+    path.with_name("consortium_logs.db").rename(default / "consortium_logs.db")
+    result, report = backfill_with_report(path, models, tmp_path)
+    assert report["consortium_logs"] == str(default / "consortium_logs.db")
+    assert report["runs_by_era"]["linked from consortium_logs.db"] >= 8
