@@ -226,7 +226,7 @@ def test_a_bad_consortium_logs_path_changes_nothing(era, tmp_path):
     path, models, _ = era
     before = file_hash(path)
     for bad in (tmp_path / "missing.db", models):
-        result = run_backfill(path, models, "--consortium-logs", bad)
+        result = run_backfill(path, models, "--consortium-logs", bad, exit_code=2)
         assert result.exit_code == 2
         assert len(result.output.strip().splitlines()) == 1
     assert file_hash(path) == before
