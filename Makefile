@@ -16,7 +16,7 @@ db_arg = $(if $(DB),-d "$(DB)")
 models_arg = $(if $(MODELS),--models-file "$(MODELS)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo backfill verify explain migrate browse test bench fixtures clean
+.PHONY: help venv demo backfill verify explain migrate browse test test-llm036 bench fixtures clean
 
 ## make help: this list
 help:
@@ -62,6 +62,10 @@ browse: venv
 ## make test: the whole test suite (what CI runs)
 test: venv
 	$(PY) -m pytest -q tests
+
+## make test-llm036: also run today's llm 0.36 on a backfilled file (builds its venv once, ~50 s)
+test-llm036: venv
+	CONSORTIUM_BACKFILL_LLM036=1 $(PY) -m pytest -q tests/test_consortium_logs.py -k llm_036
 
 ## make bench [ARGS=--no-yardstick]: benchmark against the scan floor and the plan as written
 bench: venv

@@ -5,8 +5,11 @@ were then used by the newer packages; truth.json says which output row each
 consortium_runs row wrote. Every link the backfill makes must be in it.
 """
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -14,6 +17,7 @@ from builder import FIXTURES
 from conftest import ERA08_COMBOS, cli, file_hash, grouped, run_backfill
 from test_real import assert_reproduces
 
+REALDATA = FIXTURES.parent / "realdata"
 # llm's own tables of llm >= 0.32: the backfill must never change them.
 LLM_TABLES = ("turns", "threads", "messages", "parts", "turn_search")
 
@@ -240,3 +244,47 @@ def test_the_file_in_llms_default_folder_is_found(era, tmp_path):
     result, report = backfill_with_report(path, models, tmp_path)
     assert report["consortium_logs"] == str(default / "consortium_logs.db")
     assert report["runs_by_era"]["linked from consortium_logs.db"] >= 8
+
+
+LLM036 = "llm0.36"
+
+
+def llm036_bin():
+    """bin/ of a virtualenv with llm 0.36 and the stub models (tests/realdata/venvs.py).
+
+    Built (about 50 s, most of it downloading wheels) only when asked:
+    CONSORTIUM_BACKFILL_LLM036=1, or `make test-llm036`; reused when built."""
+    sys.path.insert(0, str(REALDATA))
+    try:
+        from venvs import ensure_venv
+    finally:
+        sys.path.remove(str(REALDATA))
+    venvs = REALDATA.parent.parent / "build" / "fixture-venvs"
+    if not (venvs / LLM036 / "bin" / "llm").exists() and not os.environ.get("CONSORTIUM_BACKFILL_LLM036"):
+        pytest.skip("no llm 0.36 virtualenv: set CONSORTIUM_BACKFILL_LLM036=1 or run `make test-llm036`")
+    return ensure_venv(LLM036, venvs, "auto")[0]
+
+
+def test_llm_036_logs_and_lists_on_the_backfilled_file(tmp_path):
+    source = FIXTURES / "llm0.36-c0.8"
+    for name in ("logs.db", "consortium_logs.db"):
+        shutil.copy(source / name, tmp_path / name)
+    path = tmp_path / "logs.db"
+    run_backfill(path, source / "consortium_models.txt")
+    bindir = llm036_bin()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("LLM_", "VIRTUAL_ENV", "PYTHON"))}
+    env.update(LLM_USER_PATH=str(tmp_path), PATH=f"{bindir}{os.pathsep}{env['PATH']}")
+
+    def llm(*args):
+        done = subprocess.run([str(bindir / "llm"), *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    llm("-m", "stub-a", "After the backfill: still logging?")
+    listed = llm("logs", "list", "-n", "0", "--json")
+    prompts = [entry["prompt"] for entry in json.loads(listed)]
+    assert "After the backfill: still logging?" in prompts
+    truth = json.loads((source / "truth.json").read_text())
+    assert truth["consortium_logs"]["runs"][0]["prompt"] in prompts
+    assert query(path, "PRAGMA integrity_check") == [("ok",)]
+    assert query(path, "SELECT count(*) FROM consortium_runs WHERE source = 'consortium_logs.db'")[0][0] >= 8
