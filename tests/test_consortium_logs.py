@@ -288,3 +288,21 @@ def test_llm_036_logs_and_lists_on_the_backfilled_file(tmp_path):
     assert truth["consortium_logs"]["runs"][0]["prompt"] in prompts
     assert query(path, "PRAGMA integrity_check") == [("ok",)]
     assert query(path, "SELECT count(*) FROM consortium_runs WHERE source = 'consortium_logs.db'")[0][0] >= 8
+
+
+def test_datasette_shows_both_eras_and_links_outputs_in_turns(era, tmp_path):
+    from test_browse import Browser, links
+
+    path, models, truth = era
+    backfill_with_report(path, models, tmp_path)
+    browser = Browser(path)
+    try:
+        page = browser.page("/logs/runs?consortium=")
+        assert "consortium_logs.db" in page and "logs.db prompts" in page
+        linked = next(r for r in truth["consortium_logs"]["runs"] if r["expect"] == "linked")
+        assert f"/logs/{linked['output_table']}/{linked['output_id']}" in links(page, "/logs/")
+        page = browser.page(f"/logs/linked_run_rows?consortium_id={linked['run_id']}")
+        assert all(m["response_id"] in page for m in linked["members"])
+        assert "linked_from_consortium_logs" in browser.page("/logs/consortiums")
+    finally:
+        browser.close()
