@@ -16,7 +16,7 @@ db_arg = $(if $(DB),-d "$(DB)")
 models_arg = $(if $(MODELS),--models-file "$(MODELS)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo backfill verify explain migrate browse test test-llm036 bench fixtures clean
+.PHONY: help venv demo backfill verify explain migrate browse test test-llm036 package-check bench fixtures clean
 
 ## make help: this list
 help:
@@ -66,6 +66,10 @@ test: venv
 ## make test-llm036: also run today's llm 0.36 on a backfilled file (builds its venv once, ~50 s)
 test-llm036: venv
 	CONSORTIUM_BACKFILL_LLM036=1 $(PY) -m pytest -q tests/test_consortium_logs.py -k llm_036
+
+## make package-check: pip install . and llm install . in fresh venvs, each command run on the example
+package-check:
+	.ci/package-check
 
 ## make bench [ARGS=--no-yardstick]: benchmark against the scan floor and the plan as written
 bench: venv

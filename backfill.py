@@ -27,10 +27,16 @@ def parse_window(value):
     return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
+def expand_user(ctx, param, value):
+    """~/logs.db as the shell would read it, also when quoted (make passes paths quoted)."""
+    return value.expanduser() if value is not None else None
+
+
 database_option = click.option(
     "-d",
     "--database",
     type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    callback=expand_user,
     help="logs.db to work on (default: llm's own, $LLM_USER_PATH/logs.db)",
 )
 models_option = click.option(
@@ -38,7 +44,9 @@ models_option = click.option(
     "-m",
     "--models-file",
     type=click.Path(path_type=pathlib.Path),
-    help="Saved consortium names, one per line (added to the consortium_configs table's names)",
+    callback=expand_user,
+    help="Saved consortium names, one a line, added to those of the consortium_configs table. "
+    "Write it from llm-consortium's own list (see backfill --help)",
 )
 window_option = click.option(
     "--window",
@@ -105,8 +113,19 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
 
     \b
     Examples:
-        python backfill.py backfill -d logs.db --models-file consortium_models.txt
-        python backfill.py backfill --dry-run --report review.json
+        consortium-backfill backfill -d logs.db --models-file consortium_models.txt
+        consortium-backfill backfill --dry-run --report review.json
+
+    Consortium names come from the consortium_configs table, if the
+    database has one, plus --models-file. To write consortium_models.txt
+    from what llm-consortium lists (0.3 prints "- NAME", 0.4 and 0.5
+    "Consortium: NAME", later versions "Name: NAME"):
+
+    \b
+        llm consortium list | sed -n -E 's/^(- |Consortium: |Name: )//p' > consortium_models.txt
+
+    A consortium deleted since is in no list: add its name by hand (the
+    model column of its output rows).
     """
     started = time.perf_counter()
     path = resolve_database(database)
@@ -132,7 +151,7 @@ def verify(database, models_file, window, consortium_logs_path, busy_timeout):
 
     \b
     Example:
-        python backfill.py verify -d logs.db
+        consortium-backfill verify -d logs.db
     """
     path = resolve_database(database)
     with connection(path, busy_timeout, write=False) as (conn, columns):
@@ -158,7 +177,7 @@ def explain(row_id, database, models_file, window, consortium_logs_path, busy_ti
 
     \b
     Example:
-        python backfill.py explain 01js7b0tssvh37tcgs21n4qeka -d logs.db
+        consortium-backfill explain 01js7b0tssvh37tcgs21n4qeka -d logs.db
     """
     path = resolve_database(database)
     with connection(path, busy_timeout, write=False) as (conn, columns):
@@ -194,8 +213,8 @@ def browse(database, datasette_args):
 
     \b
     Examples:
-        python backfill.py browse -d logs.db
-        python backfill.py browse -d logs.db --port 8002 --open
+        consortium-backfill browse -d logs.db
+        consortium-backfill browse -d logs.db --port 8002 --open
     """
     browsing.check_installed()
     path = resolve_database(database)

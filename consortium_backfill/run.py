@@ -20,8 +20,8 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
     names = consortium_names(conn, models_file) | (consortium_logs.names(clogs) if clogs else set())
     if not names:
         raise Problem(
-            "no consortium names: pass --models-file, or save consortiums "
-            "(the consortium_configs table is missing or empty)"
+            "no consortium names (no consortium_configs table, or an empty one): pass --models-file; "
+            "`consortium-backfill backfill --help` says how to write it from `llm consortium list`"
         )
     params = analysis.prepare(conn, columns, names, window, include_orphans)
     analysis.link_consortium_logs(conn, clogs)

@@ -1,7 +1,8 @@
 """The SQL phases (sql/*.sql) and the schema migrations (migrations/migrations.py).
 
 They live at the top of the repository, where a reader finds them beside
-backfill.py; `root()` is the one place that knows where they are.
+backfill.py, and inside the package once installed (pyproject.toml puts them
+there); `root()` is the one place that knows where they are.
 """
 import functools
 import pathlib
@@ -10,8 +11,9 @@ import sqlite3
 
 
 def root():
-    """The folder that holds sql/ and migrations/."""
-    return pathlib.Path(__file__).resolve().parent.parent
+    """The folder that holds sql/ and migrations/: the package's own, once installed."""
+    package = pathlib.Path(__file__).resolve().parent
+    return package if (package / "sql").is_dir() else package.parent
 
 
 def sql_text(name, **fill):
