@@ -68,6 +68,7 @@ def link_consortium_logs(conn, path):
 def analyse(conn, params):
     """Find every run and every row it claims, into the temp table assignments."""
     run_sql(conn, "runs", params)
+    consortium_logs.explain_skips(conn)
     runs = [row[0] for row in conn.execute("SELECT run_rid FROM runs ORDER BY run_rid")]
     for low, high in ranges(runs, RUNS_PER_READ):
         run_sql(conn, "parse", dict(params, low=low, high=high))

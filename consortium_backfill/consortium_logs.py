@@ -149,6 +149,7 @@ def link(conn):
     where their start times would suggest an order (a guess, however likely).
     """
     run_sql(conn, "c08_candidates", {"link_days": LINK_SECONDS / 86400})
+    run_sql(conn, "c08_no_run", link_days=repr(LINK_SECONDS / 86400))
     candidates = collections.defaultdict(dict)
     outputs_of = collections.defaultdict(set)
     for output_id, run_id, basis in conn.execute("SELECT output_id, run_id, basis FROM c08_candidates"):
@@ -169,6 +170,11 @@ def link(conn):
         "INSERT OR IGNORE INTO c08_claimed SELECT rid FROM c08_outputs WHERE output_table = 'responses'"
         " AND (output_id IN (SELECT output_id FROM c08_links) OR output_id IN (SELECT output_id FROM c08_candidates))"
     )
+
+
+def explain_skips(conn):
+    """Skip reasons of this era's output rows in responses say why no run was linked."""
+    run_sql(conn, "c08_skips")
 
 
 def review(conn):

@@ -13,14 +13,7 @@ SELECT
             || 'time and text); never guessed'
         WHEN candidates.n = 1 THEN
             'ambiguous: its only qualifying run is also the only one of another output row'
-        WHEN outputs.named_run_id IS NOT NULL THEN
-            'no run: metadata.consortium_id names a run consortium_logs.db does not hold'
-        WHEN NOT EXISTS (SELECT 1 FROM c08_runs WHERE config_name = outputs.model AND user_prompt = outputs.prompt) THEN
-            'no run: consortium_logs.db has no run of this consortium asked this prompt'
-        WHEN NOT EXISTS (SELECT 1 FROM c08_runs WHERE config_name = outputs.model AND user_prompt = outputs.prompt
-                         AND created_dt - outputs.dt BETWEEN 0 AND :link_days) THEN
-            'no run: no run of this consortium with this prompt was created within seconds after it'
-        ELSE 'no run: the runs of this consortium, prompt and time end in another synthesis'
+        ELSE no_run.reason
     END,
     json_object(
         'output_table', outputs.output_table,
@@ -34,6 +27,7 @@ FROM c08_outputs AS outputs
 LEFT JOIN (
     SELECT output_id, count(*) AS n, json_group_array(run_id) AS ids FROM c08_candidates GROUP BY output_id
 ) AS candidates ON candidates.output_id = outputs.output_id
+LEFT JOIN c08_no_run AS no_run ON no_run.output_id = outputs.output_id
 WHERE outputs.output_id NOT IN (SELECT output_id FROM c08_links)
   AND (outputs.output_table = 'turns' OR candidates.n > 0);
 

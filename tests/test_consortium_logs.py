@@ -306,3 +306,26 @@ def test_datasette_shows_both_eras_and_links_outputs_in_turns(era, tmp_path):
         assert "linked_from_consortium_logs" in browser.page("/logs/consortiums")
     finally:
         browser.close()
+
+
+def test_an_output_row_whose_run_is_gone_is_listed_with_the_reason(era, tmp_path):
+    """Hand-made from a real fixture: consortium_logs.db loses one run (as when
+    llm-consortium failed to save it)."""
+    path, models, truth = era
+    run = next(r for r in truth["consortium_logs"]["runs"] if r["expect"] == "linked")
+    conn = sqlite3.connect(path.with_name("consortium_logs.db"))
+    conn.execute("DELETE FROM consortium_runs WHERE id = ?", [run["run_id"]])
+    conn.commit()
+    conn.close()
+    _, report = backfill_with_report(path, models, tmp_path)
+    review = {r["response_id"]: r for r in report["review"]}
+    reason = review[run["output_id"]]["reason"]
+    names_its_run = truth["versions"]["llm-consortium"] == "4ab2741"  # metadata.consortium_id
+    assert reason.startswith(
+        "no run: metadata.consortium_id names a run consortium_logs.db does not hold" if names_its_run
+        else "no run: consortium_logs.db has no run of this consortium asked this prompt")
+    assert run["output_id"] not in dict(query(path, "SELECT output_response_id, id FROM consortium_runs"))
+    assert run["output_id"] not in grouped(path)
+    rows = report["consortium_output_rows"]
+    assert rows["in_responses"] + rows["in_turns"] == (
+        rows["already_grouped"] + rows["grouped"] + rows["skipped"] + rows["for_review"])
