@@ -33,7 +33,9 @@ def check(conn, columns, models_file, window, consortium_logs_path=None, path=No
     if not counts and not linked:
         raise NothingToVerify("no grouped rows yet: nothing to verify")
     if utils_db(conn)[runs_table].exists():
-        conn.execute(f"INSERT INTO orphan_runs SELECT id FROM [{runs_table}] WHERE output_response_id IS NULL")
+        conn.execute(
+            f"INSERT INTO recorded_runs SELECT id, output_response_id, config_name FROM [{runs_table}]"
+        )
     params = dict(window_days=window / 86400, prefix_length=formats.PREFIX_LENGTH)
     violations = []
     for name, statement in checks(sql_text("verify")):

@@ -2,8 +2,9 @@
 -- never touch the user's database file.
 CREATE TEMP TABLE consortium_names (name TEXT PRIMARY KEY);
 
--- Runs grouped with --include-orphans: no output row (read by verify).
-CREATE TEMP TABLE orphan_runs (id TEXT PRIMARY KEY);
+-- Runs as the backfill recorded them in its history table (read by verify):
+-- an orphan run (--include-orphans) has no output row.
+CREATE TEMP TABLE recorded_runs (id TEXT PRIMARY KEY, output_response_id TEXT, config_name TEXT);
 
 CREATE TEMP TABLE candidates (
     rid INTEGER PRIMARY KEY,

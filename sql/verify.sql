@@ -13,22 +13,31 @@ HAVING sum(is_arbiter_response = 1) != 1;
 
 -- check: output follows final arbiter
 -- The row right after the final arbiter in log order is the run's output:
--- same run, flag 0, model a consortium name (when names are known). Orphan
--- runs (--include-orphans) have no output row.
+-- same run, flag 0, and the model the backfill recorded for the run; for a
+-- run it has no record of, a consortium name (when names are known): a
+-- consortium deleted since is still the one that ran. Orphan runs
+-- (--include-orphans) have no output row.
 SELECT arbiter.consortium_id, arbiter.id AS response_id,
        CASE
            WHEN following.rowid IS NULL THEN 'no row after the final arbiter'
            WHEN following.consortium_id IS NOT arbiter.consortium_id THEN 'the row after the final arbiter is not in its run'
            WHEN following.is_arbiter_response IS NOT 0 THEN 'the output row has is_arbiter_response = ' || following.is_arbiter_response
-           WHEN (SELECT count(*) FROM consortium_names) > 0
+           WHEN recorded.id IS NOT NULL AND following.id IS NOT recorded.output_response_id
+               THEN 'the row after the final arbiter is not the output row recorded for the run, '
+                    || recorded.output_response_id
+           WHEN recorded.id IS NOT NULL AND following.model IS NOT recorded.config_name
+               THEN 'the row after the final arbiter has model ' || following.model
+                    || ', not the recorded consortium ' || recorded.config_name
+           WHEN recorded.id IS NULL AND (SELECT count(*) FROM consortium_names) > 0
                 AND following.model NOT IN (SELECT name FROM consortium_names)
                THEN 'the row after the final arbiter has model ' || following.model || ', not a consortium name'
        END AS detail
 FROM responses AS arbiter
 LEFT JOIN responses AS following
     ON following.rowid = (SELECT min(rowid) FROM responses WHERE rowid > arbiter.rowid)
+LEFT JOIN recorded_runs AS recorded ON recorded.id = arbiter.consortium_id
 WHERE arbiter.consortium_id IS NOT NULL AND arbiter.is_arbiter_response = 1
-  AND arbiter.consortium_id NOT IN (SELECT id FROM orphan_runs)
+  AND (recorded.id IS NULL OR recorded.output_response_id IS NOT NULL)
   AND detail IS NOT NULL;
 
 -- check: arbiter prompt

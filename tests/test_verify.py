@@ -101,3 +101,19 @@ def test_a_member_logged_after_its_final_arbiter(backfilled):
     assert result.exit_code == 1
     assert f"VIOLATION member quoted: run {consortium_id} row {late}: member logged after its final arbiter" \
         in result.output
+
+
+def test_a_consortium_deleted_since_is_judged_by_what_the_backfill_recorded(logs_db):
+    logs_db.conn.executescript(
+        "CREATE TABLE consortium_configs (name TEXT PRIMARY KEY, config TEXT, created_at TEXT);"
+        "INSERT INTO consortium_configs (name) VALUES ('cons'), ('kept');"
+    )
+    run = logs_db.run("cons", "Question", [[("a", "a1"), ("b", "b1")]])
+    assert cli("backfill", "-d", logs_db.path, "--no-backup").exit_code == 0
+    damage(logs_db, "DELETE FROM consortium_configs WHERE name = 'cons'")
+    result = cli("verify", "-d", logs_db.path)
+    assert result.exit_code == 0, result.output
+    damage(logs_db, "UPDATE responses SET model = 'kept' WHERE id = ?", run["output"])
+    result = cli("verify", "-d", logs_db.path)
+    assert result.exit_code == 1
+    assert "has model kept, not the recorded consortium cons" in result.output
