@@ -85,6 +85,7 @@ def analyse(conn, params):
         claim_matches(conn, params, low, high, claimed, "synthesis_matches", "intermediate_arbiter")
     for low, high in ranges(grouped, RUNS_PER_READ):
         claim_matches(conn, params, low, high, claimed, "member_matches", "member")
+    run_sql(conn, "likely", params)
     if params["include_orphans"]:
         orphan_runs(conn, params, claimed)
     run_sql(conn, "assignments", params)
@@ -96,32 +97,56 @@ def orphan_runs(conn, params, claimed):
     """Each arbiter row no run claimed, latest first, anchors a run of its own.
 
     Latest first, so that a chain's last arbiter claims the earlier ones as
-    intermediate arbiters before any of them could anchor a run.
+    intermediate arbiters before any of them could anchor a run. The rows a
+    skipped run names as evidence (the row before its output, its likely final
+    arbiter) are left for the person reviewing it, with the whole chain such
+    an arbiter quotes: an orphan run taking them would make the skipped run
+    impossible to group.
     """
+    evidence = {
+        rid
+        for row in conn.execute("SELECT arbiter_rid, likely_rid FROM runs WHERE skip_reason IS NOT NULL")
+        for rid in row
+        if rid is not None
+    }
     arbiters = conn.execute(
         "SELECT rid FROM candidates WHERE arbiter_format IS NOT NULL ORDER BY rid DESC"
     ).fetchall()
     for (rid,) in arbiters:
         if rid in claimed:
             continue
-        bounds = dict(params, rid=rid, low=rid - 1, high=rid)
-        run_sql(conn, "orphan_run", bounds)
-        run_sql(conn, "parse", bounds)
-        run = conn.execute("SELECT skip_reason FROM runs WHERE run_rid = ?", [rid]).fetchone()
-        if run is None or run[0]:
-            conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
+        taken = orphan_chain(conn, params, rid, claimed)
+        if taken is None:
             continue
-        claimed.add(rid)
-        run_sql(conn, "snippets", bounds)
-        claim_matches(conn, params, rid - 1, rid, claimed, "synthesis_matches", "intermediate_arbiter")
-        claim_matches(conn, params, rid - 1, rid, claimed, "member_matches", "member")
-        # A chain whose quotes match no logged member is no run: most likely a
-        # plain prompt that pastes an arbiter prompt.
-        taken = dict(conn.execute("SELECT rid, role FROM assignments WHERE run_rid = ?", [rid]))
-        if "member" not in taken.values():
-            conn.execute("DELETE FROM assignments WHERE run_rid = ?", [rid])
-            conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
+        if rid in evidence:
+            # Its chain stays claimed, so that no other orphan run takes it.
+            drop_run(conn, rid)
+        elif "member" not in taken.values():
+            # A chain whose quotes match no logged member is no run: most
+            # likely a plain prompt that pastes an arbiter prompt.
+            drop_run(conn, rid)
             claimed.difference_update([*taken, rid])
+
+
+def orphan_chain(conn, params, rid, claimed):
+    """The run arbiter row rid anchors, claimed: {rid: role}, or None if its prompt cannot be read."""
+    bounds = dict(params, rid=rid, low=rid - 1, high=rid)
+    run_sql(conn, "orphan_run", bounds)
+    run_sql(conn, "parse", bounds)
+    run = conn.execute("SELECT skip_reason FROM runs WHERE run_rid = ?", [rid]).fetchone()
+    if run is None or run[0]:
+        conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
+        return None
+    claimed.add(rid)
+    run_sql(conn, "snippets", bounds)
+    claim_matches(conn, params, rid - 1, rid, claimed, "synthesis_matches", "intermediate_arbiter")
+    claim_matches(conn, params, rid - 1, rid, claimed, "member_matches", "member")
+    return dict(conn.execute("SELECT rid, role FROM assignments WHERE run_rid = ?", [rid]))
+
+
+def drop_run(conn, run_rid):
+    conn.execute("DELETE FROM assignments WHERE run_rid = ?", [run_rid])
+    conn.execute("DELETE FROM runs WHERE run_rid = ?", [run_rid])
 
 
 def claim_matches(conn, params, low, high, claimed, matches, role):

@@ -36,7 +36,9 @@ def explain(conn, columns, path, row_id, models_file, window, consortium_logs_pa
     names = consortium_names(conn, models_file) | (consortium_logs.names(clogs) if clogs else set())
     if not names:
         raise Problem("no consortium names: pass --models-file to explain a row not grouped yet")
-    params = analysis.prepare(conn, columns, names, window)
+    # With orphan runs found too, so that the advice given is what each
+    # command would do; runs with an output row are found the same either way.
+    params = analysis.prepare(conn, columns, names, window, include_orphans=True)
     analysis.link_consortium_logs(conn, clogs)
     analysis.analyse(conn, params)
     pending = explain_pending_link(conn, row_id, clogs)
@@ -137,18 +139,37 @@ def explain_pending(conn, row):
         [rid],
     ).fetchone()
     if fact is not None:
+        if fact["output_id"] is None:
+            why = (
+                "arbiter prompt in no run: no consortium output row follows it" if fact["role"] == "final_arbiter"
+                else "its chain of arbiter prompts has no consortium output row"
+            )
+            return (
+                f"{row['id']} is in no run: {why}. `backfill --include-orphans` groups it:\n"
+                + describe(row["id"], dict(fact))
+            )
         return "Not grouped yet; the next backfill groups it.\n" + describe(row["id"], dict(fact))
     skipped = conn.execute(
-        "SELECT output_id, arbiter_id, skip_reason FROM runs WHERE skip_reason IS NOT NULL"
-        " AND (output_rid = ? OR arbiter_rid = ?)",
-        [rid, rid],
+        "SELECT output_id, arbiter_rid, skip_reason FROM runs WHERE skip_reason IS NOT NULL"
+        " AND (output_rid = ? OR arbiter_rid = ? OR likely_rid = ?)",
+        [rid, rid, rid],
     ).fetchone()
     if skipped is not None:
-        which = "output row" if skipped["output_id"] == row["id"] else f"row before output {skipped['output_id']}"
-        return f"{row['id']} is in no run: it is the {which} of a run that was skipped: {skipped['skip_reason']}."
+        which = (
+            "output row" if skipped["output_id"] == row["id"]
+            else f"row before output {skipped['output_id']}" if skipped["arbiter_rid"] == rid
+            else f"likely final arbiter of output {skipped['output_id']}"
+        )
+        return (
+            f"{row['id']} is in no run: it is the {which} of a run that was skipped: {skipped['skip_reason']}. "
+            "It is left for a person to review (see the consortium_backfill_review table); no backfill groups it."
+        )
     review = conn.execute("SELECT reason FROM review WHERE response_id = ?", [row["id"]]).fetchone()
     if review is not None:
-        return f"{row['id']} is in no run: {review['reason']}. `backfill --include-orphans` gives it a run of its own."
+        return (
+            f"{row['id']} is in no run: {review['reason']}. `backfill --include-orphans` leaves it too: "
+            "none of the answers its prompt quotes is a logged row, or the chain it belongs to is left for review."
+        )
     return (
         f"{row['id']} is in no run: its model is not a consortium name, it has no arbiter prompt, and no final "
         "arbiter within the window quotes its response."

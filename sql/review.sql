@@ -12,20 +12,8 @@ SELECT
         'previous_row_id', runs.arbiter_id,
         'previous_row_model', previous.model,
         'previous_prompt_start', substr(previous.prompt, 1, 120),
-        -- A hint for the person reviewing, never applied: the nearest earlier
-        -- arbiter row asked about this prompt whose synthesis is this output.
-        'likely_final_arbiter_id', (
-            SELECT likely.id
-            FROM candidates
-            JOIN logged AS likely ON likely.rid = candidates.rid
-            WHERE candidates.arbiter_format IS NOT NULL
-              AND candidates.rid < runs.output_rid
-              AND candidates.dt >= output.dt - :window_days
-              AND synthesis_text(candidates.arbiter_format, CAST(likely.response AS BLOB)) = output.response
-              AND instr(original_prompt(CAST(likely.prompt AS BLOB)), output.prompt) > 0
-            ORDER BY candidates.rid DESC
-            LIMIT 1
-        )
+        -- A hint for the person reviewing, never applied (likely.sql).
+        'likely_final_arbiter_id', (SELECT id FROM logged WHERE rid = runs.likely_rid)
     ) AS evidence
 FROM runs
 JOIN logged AS output ON output.rid = runs.output_rid

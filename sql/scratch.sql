@@ -38,7 +38,9 @@ CREATE TEMP TABLE runs (
     window_start REAL,
     skip_reason TEXT,
     parsed TEXT,
-    consortium_id TEXT
+    consortium_id TEXT,
+    -- A skipped run's likely final arbiter (likely.sql): a hint, never applied.
+    likely_rid INTEGER
 );
 
 -- The texts each run's final arbiter quotes, one row per distinct text of a

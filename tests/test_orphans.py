@@ -1,0 +1,63 @@
+"""--include-orphans never takes what a skipped run names as evidence; explain says what each command does."""
+import json
+import shutil
+
+import pytest
+
+from builder import FIXTURES
+from conftest import cli, grouped, run_backfill
+
+INTERLEAVED = "llm0.24-c0.3"  # its two parallel runs interleave: both are skipped for review
+
+
+@pytest.fixture
+def interleaved(tmp_path):
+    source = FIXTURES / INTERLEAVED
+    (tmp_path / "real").mkdir()
+    shutil.copy(source / "logs.db", tmp_path / "real" / "logs.db")
+    truth = json.loads((source / "truth.json").read_text())
+    runs = {run["label"]: {row["role"]: row["id"] for row in run["rows"]} | {"ids": [row["id"] for row in run["rows"]]}
+            for run in truth["runs"] if run["label"] in ("parallel-a", "parallel-b")}
+    return tmp_path / "real" / "logs.db", source / "consortium_models.txt", runs
+
+
+def skipped(report_path):
+    review = json.loads(report_path.read_text())["review"]
+    return {r["response_id"]: (r["reason"], r["evidence"]["likely_final_arbiter_id"]) for r in review if r["kind"] == "skipped_run"}
+
+
+def test_include_orphans_leaves_the_evidence_of_skipped_runs(interleaved, tmp_path):
+    path, models, runs = interleaved
+    plain = tmp_path / "plain.db"
+    shutil.copy(path, plain)
+    assert run_backfill(plain, models, "--report", tmp_path / "plain.json").exit_code == 0
+    assert run_backfill(path, models, "--include-orphans", "--report", tmp_path / "orphans.json").exit_code == 0
+    rows = grouped(path)
+    for run in runs.values():
+        assert not set(run["ids"]) & set(rows)
+    expected = skipped(tmp_path / "plain.json")
+    assert {runs[label]["final_output"] for label in runs} <= set(expected)
+    assert skipped(tmp_path / "orphans.json") == expected
+    # Later runs still see the same skipped runs, not "previous row already grouped".
+    assert run_backfill(path, models, "--include-orphans", "--report", tmp_path / "again.json").exit_code == 0
+    assert skipped(tmp_path / "again.json") == expected
+
+
+def test_explain_advises_what_the_commands_do(interleaved, logs_db):
+    path, models, runs = interleaved
+    likely = runs["parallel-a"]["final_arbiter"]
+    out = cli("explain", likely, "-d", path, "-m", models).output
+    assert "likely final arbiter of output" in out and "no backfill groups it" in out
+    assert "gives it a run" not in out and "--include-orphans` groups it" not in out
+    # An orphan chain --include-orphans groups, and a pasted arbiter prompt it leaves.
+    orphan = logs_db.run("cons", "No output", [[("a", "o1"), ("b", "o2")]], output=False)
+    pasted = logs_db.run("cons", "Pasted", [[("ghost", "never logged")]], output=False)
+    logs_db.conn.execute("DELETE FROM responses WHERE id = ?", [pasted["members"][0]])
+    logs_db.conn.commit()
+    local = logs_db.path.parent / "models.txt"
+    out = cli("explain", orphan["final"], "-d", logs_db.path, "-m", local).output
+    assert "`backfill --include-orphans` groups it" in out
+    out = cli("explain", pasted["final"], "-d", logs_db.path, "-m", local).output
+    assert "`backfill --include-orphans` leaves it too" in out
+    assert run_backfill(logs_db.path, local, "--include-orphans").exit_code == 0
+    assert orphan["final"] in grouped(logs_db.path) and pasted["final"] not in grouped(logs_db.path)
