@@ -119,9 +119,8 @@ def test_each_invalid_pair_is_skipped_with_its_reason_and_the_rest_processed(log
         after_output: "previous row is another output",
         not_arbiter: "not an arbiter prompt",
         mismatch: "original prompt does not match",
-        malformed: skipped(report)[malformed],
+        malformed: "malformed arbiter prompt: no </iteration_history></arbiter_prompt>",
     }
-    assert skipped(report)[malformed].startswith("malformed arbiter prompt: no ")
     rows = grouped(logs_db.path)
     assert good["output"] in rows
     assert not {no_previous, after_output, plain, not_arbiter, mismatch, malformed} & set(rows)
