@@ -16,7 +16,7 @@ db_arg = $(if $(DB),-d "$(DB)")
 models_arg = $(if $(MODELS),--models-file "$(MODELS)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo backfill verify explain migrate browse test test-llm036 package-check bench fixtures clean
+.PHONY: help venv demo backfill verify explain migrate browse test test-llm036 package-check bench fixtures mutate clean
 
 ## make help: this list
 help:
@@ -79,6 +79,14 @@ bench: venv
 fixtures: venv
 	$(PY) tests/realdata/generate.py $(ARGS)
 
-## make clean: remove build/ and caches (keeps .venv)
+## make mutate: mutation testing, slow, not in CI: mutmut on the Python, then the hand-written mutations
+mutate: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	mkdir -p build
+	$(VENV)/bin/mutmut run --max-children 2 > build/mutmut.log 2>&1 || (tail -c 2000 build/mutmut.log; exit 1)
+	$(PY) tests/mutation/score.py
+	$(PY) tests/mutation/hand.py
+
+## make clean: remove build/, mutants/ and caches (keeps .venv)
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build .pytest_cache mutants

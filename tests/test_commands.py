@@ -240,3 +240,22 @@ def test_make_demo(tmp_path):
     assert demo.returncode == 0, demo.stderr
     assert "OK: no violations" in demo.stdout
     assert os.path.exists(os.path.join(ROOT, "build", "demo", "logs.backup.db"))
+
+
+def test_explain_a_row_of_an_orphan_run(logs_db):
+    orphan = logs_db.run("cons", "No output", [[("a", "o1")], [("a", "o2")]], output=False)
+    run_backfill(logs_db.path, logs_db.path.parent / "models.txt", "--include-orphans")
+    consortium_id = grouped(logs_db.path)[orphan["final"]][0]
+    assert explain(logs_db, orphan["final"]).splitlines() == [
+        f"{orphan['final']} is the final arbiter (iteration 2 of 2) of run {consortium_id} "
+        "(an orphan run, no output row).",
+        "Rule: it is the last arbiter of a chain no output row follows, grouped by --include-orphans.",
+    ]
+
+
+def test_without_llm_user_path_the_database_is_in_llms_user_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("LLM_USER_PATH", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    result = cli("verify")
+    one_line_refusal(result, f"no database at {tmp_path / '.config' / 'io.datasette.llm' / 'logs.db'}")
