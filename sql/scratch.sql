@@ -122,3 +122,5 @@ CREATE TEMP TABLE c08_review (
 -- Output rows and runs linked by an earlier backfill: never linked again.
 CREATE TEMP TABLE c08_done (output_id TEXT PRIMARY KEY);
 CREATE TEMP TABLE c08_done_runs (run_id TEXT PRIMARY KEY);
+
+CREATE INDEX temp.c08_runs_by_name_and_prompt ON c08_runs (config_name, user_prompt);
