@@ -55,14 +55,15 @@ def prepare(conn, columns, names, window, include_orphans=False):
 
 def link_consortium_logs(conn, path):
     """Output rows of the consortium_logs.db era linked to their runs (c08_links), before the
-    prompt-based phases, which then leave those rows alone. path None: no file found."""
-    if path is not None:
-        consortium_logs.load(conn, path)
+    prompt-based phases, which then leave those rows alone. path None: no file found.
+    Returns how many runs the file holds."""
+    runs = consortium_logs.load(conn, path) if path is not None else 0
     runs_table, _ = history_tables(conn)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [runs_table]).fetchone():
         consortium_logs.mark_done(conn, runs_table)
     consortium_logs.find_outputs(conn)
     consortium_logs.link(conn)
+    return runs
 
 
 def analyse(conn, params):

@@ -7,6 +7,7 @@ The file is opened read-only and copied into TEMP tables once (c08_load.sql),
 so that it is never written and never locked while logs.db is.
 """
 import collections
+import os
 import pathlib
 import sqlite3
 import urllib.parse
@@ -29,20 +30,26 @@ def llm_default_path():
 
 
 def locate(option, database):
-    """The file to read: --consortium-logs, else one beside the database, else llm's default one; or None."""
+    """The file to read: --consortium-logs, else one beside the database, else llm's default one; or None.
+
+    Checked here, before any work: a bad file is a one-line error."""
     if option is not None:
         path = pathlib.Path(option)
         if not path.is_file():
             raise Problem(f"{path}: no such file (--consortium-logs)")
+        check(path, database)
         return path
     for path in (pathlib.Path(database).resolve().parent / FILE_NAME, llm_default_path()):
         if path.is_file():
+            check(path, database)
             return path
     return None
 
 
-def check(path):
-    """A one-line Problem unless path is a SQLite file with llm-consortium's consortium_runs."""
+def check(path, database=None):
+    """Its table names; a one-line Problem unless path is llm-consortium's SQLite file."""
+    if database is not None and pathlib.Path(database).exists() and os.path.samefile(path, database):
+        raise Problem(f"{path}: is the database itself, not llm-consortium's consortium_logs.db")
     with open(path, "rb") as f:
         if f.read(16) != b"SQLite format 3\x00":
             raise Problem(f"{path}: not a SQLite database (--consortium-logs)")
@@ -53,8 +60,8 @@ def check(path):
         raise Problem(f"{path}: {error} (--consortium-logs)")
     finally:
         conn.close()
-    if not {"consortium_runs", "consortium_members"} <= found:
-        raise Problem(f"{path}: no consortium_runs table (is this llm-consortium's consortium_logs.db?)")
+    if not found & {"consortium_runs", "consortium_configs"}:
+        raise Problem(f"{path}: no consortium_runs or consortium_configs table (is this llm-consortium's consortium_logs.db?)")
     return found
 
 
@@ -85,28 +92,35 @@ def columns(conn, table, schema="main"):
     return {row[1] for row in conn.execute(f"PRAGMA {schema}.table_info([{table}])")}
 
 
+# What a file needs for its runs to be linked: 0.8.0 and later builds have it;
+# the first builds of the file (December 2025) logged calls and configs only.
+RUN_TABLES = {"consortium_runs", "consortium_members", "arbiter_decisions"}
+
+
 def load(conn, path):
-    """Copy what the file says about its runs into c08_runs and c08_members."""
+    """Copy what the file says about its runs into c08_runs and c08_members; the number of runs."""
     tables = attach(conn, path)
     try:
+        if not RUN_TABLES <= tables:
+            return 0
         has_status = "status" in columns(conn, "consortium_runs", SCHEMA)
         # The ids of the calls the file logged: its own responses table
         # (llm <= 0.31) or llm's turns (llm >= 0.32), whichever it has.
         logged = [f"SELECT id FROM {SCHEMA}.[{t}]" for t in ("responses", "turns") if t in tables]
-        for table in ("arbiter_decisions", "consortium_configs"):
-            if table not in tables:
-                raise Problem(f"{path}: no {table} table (is this llm-consortium's consortium_logs.db?)")
         run_sql(
             conn,
             "c08_load",
             status="runs.status" if has_status else "NULL",
             logged_ids=" UNION ALL ".join(logged) or "SELECT NULL WHERE 0",
+            configs=f"{SCHEMA}.consortium_configs" if "consortium_configs" in tables
+            else "(SELECT NULL AS name, NULL AS config WHERE 0)",
         )
         if not logged:
             # Nothing to check member rows against: say nothing about them.
             conn.execute("UPDATE c08_members SET logged = NULL")
     finally:
         detach(conn)
+    return conn.execute("SELECT count(*) FROM c08_runs").fetchone()[0]
 
 
 def mark_done(conn, runs_table):

@@ -54,7 +54,9 @@ def consortium_logs_lines(summary):
     eras = summary["runs_by_era"]
     rows = summary["consortium_output_rows"]
     lines = [
-        f"consortium_logs.db: {clogs}" if clogs else "consortium_logs.db: none found (runs of llm-consortium 0.8+ cannot be linked)",
+        f"consortium_logs.db: {clogs} ({summary['consortium_logs_runs']} runs"
+        + (")" if summary["consortium_logs_runs"] else ": no consortium_runs, nothing to link to)")
+        if clogs else "consortium_logs.db: none found (runs of llm-consortium 0.8+ cannot be linked)",
         "Runs by era:",
     ]
     lines += [f"  {era}: {count}" for era, count in eras.items()]

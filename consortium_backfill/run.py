@@ -24,10 +24,10 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
             "`consortium-backfill backfill --help` says how to write it from `llm consortium list`"
         )
     params = analysis.prepare(conn, columns, names, window, include_orphans)
-    analysis.link_consortium_logs(conn, clogs)
+    clogs_runs = analysis.link_consortium_logs(conn, clogs)
     analysis.analyse(conn, params)
     summary = analysis.summarise(conn)
-    summary["consortium_logs"] = str(clogs) if clogs else None
+    summary.update(consortium_logs=str(clogs) if clogs else None, consortium_logs_runs=clogs_runs)
     to_write = sum(summary["rows_by_role"].values()) + summary["runs_by_era"]["linked from consortium_logs.db"]
     backup = None
     updated = changes = 0

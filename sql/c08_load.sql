@@ -1,7 +1,7 @@
 -- What llm-consortium 0.8+'s consortium_logs.db says about its runs, read once
 -- from the file attached read-only as `clogs`. Python fills in the braces:
--- columns older builds may lack, and the ids of the calls the file logged
--- (its own `responses` on llm <= 0.31, llm's `turns` on llm >= 0.32).
+-- columns or tables older builds may lack, and the ids of the calls the file
+-- logged (its own `responses` on llm <= 0.31, llm's `turns` on llm >= 0.32).
 INSERT INTO c08_runs (
     id, created_at, created_dt, config_name, iteration_count, user_prompt, status,
     last_synthesis, final_arbiter_id, arbiter_model
@@ -21,7 +21,7 @@ FROM clogs.consortium_runs AS runs
 LEFT JOIN clogs.arbiter_decisions AS last
     ON last.run_id = runs.id
    AND last.iteration = (SELECT max(iteration) FROM clogs.arbiter_decisions WHERE run_id = runs.id)
-LEFT JOIN clogs.consortium_configs AS configs ON configs.name = runs.config_name
+LEFT JOIN {configs} AS configs ON configs.name = runs.config_name
 WHERE runs.id IS NOT NULL;
 
 -- Each call of a run: members by model, 'arbiter' for the arbiter. The last

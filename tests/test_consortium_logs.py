@@ -329,3 +329,28 @@ def test_an_output_row_whose_run_is_gone_is_listed_with_the_reason(era, tmp_path
     rows = report["consortium_output_rows"]
     assert rows["in_responses"] + rows["in_turns"] == (
         rows["already_grouped"] + rows["grouped"] + rows["skipped"] + rows["for_review"])
+
+
+def test_a_file_of_the_first_builds_gives_names_and_no_links(era, tmp_path):
+    """Hand-made: builds of December 2025 wrote consortium_logs.db with configs and
+    calls, no consortium_runs: its names are read, nothing is linked, nothing fails."""
+    path, models, truth = era
+    clogs = path.with_name("consortium_logs.db")
+    conn = sqlite3.connect(clogs)
+    for table in ("arbiter_decisions", "consortium_members", "consortium_runs"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.commit()
+    conn.close()
+    result, report = backfill_with_report(path, None, tmp_path)
+    assert "(0 runs: no consortium_runs, nothing to link to)" in result.output
+    assert report["runs_by_era"]["recovered from prompts in logs.db"] >= 8  # names from consortium_configs
+    assert report["runs_by_era"]["linked from consortium_logs.db"] == 0
+
+
+def test_the_database_itself_is_no_consortium_logs(era, tmp_path):
+    path, models, _ = era
+    run_backfill(path, models)
+    before = file_hash(path)
+    result = run_backfill(path, models, "--consortium-logs", path, exit_code=2)
+    assert "is the database itself" in result.output
+    assert file_hash(path) == before
