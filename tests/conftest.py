@@ -11,9 +11,13 @@ import backfill
 from builder import FIXTURES, LogsDB
 
 ALL_COMBOS = sorted(path.parent.name for path in FIXTURES.glob("*/truth.json"))
+TRUTHS = {combo: json.loads((FIXTURES / combo / "truth.json").read_text()) for combo in ALL_COMBOS}
 # Fixtures of the consortium_logs.db era: logs.db and consortium_logs.db together.
 ERA08_COMBOS = [c for c in ALL_COMBOS if (FIXTURES / c / "consortium_logs.db").exists()]
-COMBOS = [c for c in ALL_COMBOS if c not in ERA08_COMBOS]
+# Fixtures of the 2025 git builds (their truth names the build).
+BUILD_COMBOS = [c for c in ALL_COMBOS if "build" in TRUTHS[c] and c not in ERA08_COMBOS]
+# Fixtures of the releases 0.3-0.5.
+COMBOS = [c for c in ALL_COMBOS if c not in ERA08_COMBOS and c not in BUILD_COMBOS]
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +43,15 @@ def real_db(request, tmp_path):
     path = tmp_path / "logs.db"
     shutil.copy(source / "logs.db", path)
     return path, source / "consortium_models.txt", json.loads((source / "truth.json").read_text())
+
+
+@pytest.fixture(params=BUILD_COMBOS)
+def build_db(request, tmp_path):
+    """A copy of a logs.db written by the real llm and a 2025 git build of llm-consortium."""
+    source = FIXTURES / request.param
+    path = tmp_path / "logs.db"
+    shutil.copy(source / "logs.db", path)
+    return path, source / "consortium_models.txt", TRUTHS[request.param]
 
 
 def grouped_runs(truth):

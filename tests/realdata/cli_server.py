@@ -5,11 +5,12 @@ Started by generate.py with a fixture virtualenv's python and LLM_USER_PATH
 set. It imports `llm.cli` once (which loads the installed plugins, as the
 `llm` console script does), then reads JSON requests from stdin, one a line:
 
-    {"commands": [["-m", "stub-a", "hi"], ["consortium", "run", ...]]}
+    {"commands": [["-m", "stub-a", "hi"], ["consortium", "run", ...],
+                  {"argv": ["chat", "-m", "x"], "stdin": "hello\nexit\n"}]}
 
 forks one child per command, all at the same time, and in each child runs the
 `llm` click command with that argv exactly as the `llm` console script would
-(stdin /dev/null, stdout/stderr to files). When every child has exited it
+(stdin /dev/null or the given text, stdout/stderr to files). When every child has exited it
 writes one JSON line back:
 
     {"results": [{"rc": 0, "stdout": "...", "stderr": "..."}, ...]}
@@ -25,9 +26,8 @@ import tempfile
 import traceback
 
 
-def child(argv, out_path, err_path):
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
+def child(argv, stdin_path, out_path, err_path):
+    os.dup2(os.open(stdin_path or os.devnull, os.O_RDONLY), 0)
     out = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     err = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(out, 1)
@@ -72,26 +72,33 @@ def main():
             continue
         request = json.loads(line)
         children = []
-        for argv in request["commands"]:
+        for command in request["commands"]:
             counter += 1
+            argv, stdin_path = command, None
+            if isinstance(command, dict):
+                argv = command["argv"]
+                stdin_path = os.path.join(workdir, f"{counter}.in")
+                with open(stdin_path, "w") as f:
+                    f.write(command["stdin"])
             out_path = os.path.join(workdir, f"{counter}.out")
             err_path = os.path.join(workdir, f"{counter}.err")
             sys.stdout.flush()
             sys.stderr.flush()
             pid = os.fork()
             if pid == 0:
-                child(argv, out_path, err_path)
-            children.append((pid, out_path, err_path))
+                child(argv, stdin_path, out_path, err_path)
+            children.append((pid, stdin_path, out_path, err_path))
         results = []
-        for pid, out_path, err_path in children:
+        for pid, stdin_path, out_path, err_path in children:
             _, status = os.waitpid(pid, 0)
             rc = os.waitstatus_to_exitcode(status)
             with open(out_path, errors="replace") as f:
                 stdout = f.read()
             with open(err_path, errors="replace") as f:
                 stderr = f.read()
-            os.unlink(out_path)
-            os.unlink(err_path)
+            for path in (stdin_path, out_path, err_path):
+                if path:
+                    os.unlink(path)
             results.append({"rc": rc, "stdout": stdout, "stderr": stderr})
         print(json.dumps({"results": results}), file=proto_out, flush=True)
     os.rmdir(workdir)

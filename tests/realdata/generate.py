@@ -37,7 +37,7 @@ DEFAULT_OUT = REPO / "tests" / "fixtures"
 DEFAULT_VENVS = REPO / "build" / "fixture-venvs"
 
 # The format families, one module each under families/ (README: "Format families").
-FAMILIES = ("releases", "era08")
+FAMILIES = ("releases", "builds2025", "era08")
 
 
 def load_combos():
@@ -58,7 +58,7 @@ def generate_combo(combo, out_dir, venvs_dir, installer, keep=False, verbose=Fal
     recorder_class, spec = COMBOS[combo]
     versions = {"llm": spec["llm"], "llm-consortium": spec["llm-consortium"]}
     t0 = time.monotonic()
-    bindir, cached = ensure_venv(combo, venvs_dir, installer)
+    bindir, cached = ensure_venv(combo, venvs_dir, installer, spec.get("build"))
     t1 = time.monotonic()
     user_dir = Path(tempfile.mkdtemp(prefix=f"fixture-{combo}-"))
     recorder_class.prepare(user_dir)

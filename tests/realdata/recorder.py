@@ -86,7 +86,8 @@ class Recorder:
 
     def rows_between(self, lo, hi):
         return self.query(
-            "select rowid, id, model, prompt, response, response_json from responses"
+            "select rowid, id, model, prompt, response, response_json, conversation_id"
+            " from responses"
             " where rowid > ? and rowid <= ? order by rowid", (lo, hi))
 
     def anomaly(self, where, msg):
@@ -152,7 +153,7 @@ class Recorder:
             if rc != expected_rc:
                 self.anomaly(s.get("label") or s.get("name"),
                              f"exit code {rc}, expected {expected_rc}\n{out[-1500:]}\n{err[-1500:]}")
-            elif rc == 0 and err.strip():
+            elif rc == 0 and err.strip() and not self.stderr_expected(s):
                 self.anomaly(s.get("label") or s.get("name"), f"stderr: {err.strip()[-1500:]}")
         if step["kind"] == "plain":
             self.record_plain(step, rows)
@@ -160,6 +161,10 @@ class Recorder:
             self.record_parallel(steps, rows, results)
         else:
             self.record_run(step, rows, results[0][1])
+
+    def stderr_expected(self, step):
+        """Does a correct run of this step write to stderr?"""
+        return False
 
     def save_all(self, steps):
         """`consortium save` steps write no responses row, so they run side by side."""
@@ -189,7 +194,7 @@ class Recorder:
         """Runs started together are told apart by the unique token in their prompt."""
         by_label = {s["label"]: [] for s in steps}
         for r in rows:
-            owners = [s["label"] for s in steps if s["token"] in (r["prompt"] or "")]
+            owners = self.parallel_owners(steps, r, by_label)
             if len(owners) != 1:
                 self.anomaly("parallel", f"row {r['rowid']} ({r['model']}) matches tokens of "
                              f"{owners or 'no run'}")
@@ -204,6 +209,10 @@ class Recorder:
                 spans.append((own[0]["rowid"], own[-1]["rowid"]))
         if len(spans) == 2 and (spans[0][1] < spans[1][0] or spans[1][1] < spans[0][0]):
             warn(f"[{self.combo}] parallel runs did not interleave: rowid spans {spans}")
+
+    def parallel_owners(self, steps, row, by_label):
+        """Labels of the parallel steps whose token the row's prompt holds."""
+        return [s["label"] for s in steps if s["token"] in (row["prompt"] or "")]
 
     # --- the truth of one run
     def run_spec(self, step):
@@ -297,7 +306,7 @@ class Recorder:
         has_output = any(e["role"] == "final_output" for e in entries)
         return {
             "label": step["label"],
-            "consortium": step["consortium"] if saved else None,
+            "consortium": step.get("consortium"),
             "command": "saved" if saved else "run",
             "prompt": step["prompt"],
             "token": step.get("token"),

@@ -1,7 +1,8 @@
 """Run `llm` command lines for the generator, each in a process of its own.
 
-Both runners take a batch of argvs, run them at the same time and return
-[(exit code, stdout, stderr)] in order. `ForkServerRunner` (the default) forks
+Both runners take a batch of commands (an argv, or {"argv": [...], "stdin":
+TEXT} for a command that reads its input, such as `llm chat`), run them at the
+same time and return [(exit code, stdout, stderr)] in order. `ForkServerRunner` (the default) forks
 each command from cli_server.py, which imported llm.cli once; `SpawnRunner`
 starts the `llm` executable afresh for every command (same rows, slower).
 The environment is the family's (`Recorder.environment`): a fresh user folder,
@@ -40,12 +41,14 @@ class SpawnRunner:
         self.env = llm_env(bindir, settings)
 
     def run(self, commands):
-        procs = [subprocess.Popen([self.llm, *argv], env=self.env, stdin=subprocess.DEVNULL,
+        commands = [c if isinstance(c, dict) else {"argv": c} for c in commands]
+        procs = [subprocess.Popen([self.llm, *c["argv"]], env=self.env,
+                                  stdin=subprocess.PIPE if "stdin" in c else subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for argv in commands]
+                 for c in commands]
         results = []
-        for p in procs:
-            out, err = p.communicate()
+        for c, p in zip(commands, procs):
+            out, err = p.communicate(c.get("stdin"))
             results.append((p.returncode, out, err))
         return results
 

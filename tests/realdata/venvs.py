@@ -11,7 +11,9 @@ this Python's pip, installing offline from a wheel folder
 import base64
 import hashlib
 import json
+import os
 import re
+import tarfile
 import shutil
 import subprocess
 import sys
@@ -19,8 +21,27 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
 STUB_DIR = HERE / "stub_models"
 REQUIREMENTS_DIR = HERE / "requirements"
+# `git archive`s of llm-consortium builds (DATE-COMMIT.tar.gz), for combos that
+# install a git build rather than a release; unpacked under build/builds/.
+BUILDS_DIR = Path(os.environ.get("LLM_CONSORTIUM_BUILDS",
+                                 REPO.parent / "shared" / "llm-consortium-builds"))
+UNPACKED_DIR = REPO / "build" / "builds"
+# What a build needs to import at all: (old line, new line, only when this
+# file is missing beside the module, or None):
+PATCHES = (
+    # Builds of 2025-10-04..12-26 import a function only the author's patched
+    # llm had; he later committed this stub himself (89ab50d).
+    ("from llm.cli import load_conversation, resolve_alias_options",
+     "from llm.cli import load_conversation\n\n\n"
+     "def resolve_alias_options(model_name):\n    return None\n", None),
+    # 2fa9235 still imports (and never uses) a module git no longer has.
+    ("from .conversation_manager import ConversationManager, ConsortiumResponse",
+     "# (conversation_manager.py is not in this commit; nothing used it)",
+     "conversation_manager.py"),
+)
 
 
 def requirements_file(combo):
@@ -144,14 +165,40 @@ def fill_wheelhouse(req, wheelhouse, pip):
               "--only-binary", ":all:", "-d", str(wheelhouse), *missing])
 
 
-def ensure_venv(combo, venvs_dir, installer):
-    """Create or reuse build/fixture-venvs/<combo>; returns (bin dir, cached?)."""
+def unpack_build(build):
+    """build/builds/BUILD/llm-consortium-COMMIT from BUILDS_DIR/BUILD.tar.gz,
+    with the PATCHES applied where the build has their old line."""
+    archive = BUILDS_DIR / f"{build}.tar.gz"
+    if not archive.exists():
+        raise SystemExit(f"{archive}: no such build archive (set LLM_CONSORTIUM_BUILDS)")
+    target = UNPACKED_DIR / build
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    (source,) = [p for p in target.iterdir() if p.is_dir()]
+    for module in (source / "llm_consortium").rglob("*.py"):
+        text = module.read_text()
+        for old, new, missing in PATCHES:
+            if old in text and not (missing and (module.parent / missing).exists()):
+                text = text.replace(old, new)
+        module.write_text(text)
+    return source
+
+
+def ensure_venv(combo, venvs_dir, installer, build=None):
+    """Create or reuse build/fixture-venvs/<combo>; returns (bin dir, cached?).
+    `build`: the name of an llm-consortium build archive to install from source
+    (its dependencies must be pinned in the requirements file)."""
     venv = venvs_dir / combo
     bindir = venv / "bin"
     py = bindir / "python"
     req = requirements_file(combo)
+    archive = (BUILDS_DIR / f"{build}.tar.gz").read_bytes() if build else b""
     deps_stamp = hashlib.sha256(
         req.read_bytes() + sys.version.encode() + sys.base_prefix.encode()
+        + (archive + repr(PATCHES).encode() if build else b"")
     ).hexdigest()
     stub_stamp = _file_digest([STUB_DIR / "pyproject.toml", STUB_DIR / "llm_stub_models.py"])
     stamp_file = venv / "fixture-venv.json"
@@ -193,6 +240,8 @@ def ensure_venv(combo, venvs_dir, installer):
         else:
             _run([sys.executable, "-m", "venv", str(venv)])
         install(["--no-deps", "-r", str(req)])
+        if build:  # needs PyPI for the build backend (setuptools)
+            install(["--no-deps", str(unpack_build(build))])
         stamp["deps"] = deps_stamp
         stamp_file.write_text(json.dumps(stamp))
     if stamp.get("stub") != stub_stamp:

@@ -9,16 +9,28 @@ Models:
   stub-same-1, stub-same-2 identical answers for the same prompt
   stub-tricky              answer holds </response>, &, <b>, </model_response>
   stub-arbiter             answers arbiter prompts in llm-consortium's format,
+                           judge prompts with a <winner> or a <ranking>,
                            otherwise answers like a member
+  stub-fail                always fails (llm.ModelError): a member that is down
+
+A model prompted inside an llm conversation (the git builds of 2025 talk to
+members and arbiter that way) answers from the whole conversation, as a real
+model would: follow-up prompts that repeat word for word ("Based on my
+previous feedback ...") still get answers of their own in each run.
 
 Directives in the user's prompt steer stub-arbiter:
-  [iterations=N]   confidence 0.3 (needs_iteration true) while the arbiter
-                   prompt's iteration history holds fewer than N-1
-                   <iteration> blocks, then 0.95 (default N=1)
+  [iterations=N]   confidence 0.3 (needs_iteration true) while fewer than
+                   N-1 iterations are done, then 0.95 (default N=1); done =
+                   the <iteration> blocks (or `Assistant:` turns, manual
+                   context) of the arbiter prompt's history, or the
+                   arbiter's earlier answers in its llm conversation
+                   (automatic context), whichever is more
   [arbiter-fail]   no <confidence> tag at all in the answer
   [arbiter-error]  stub-arbiter raises an error instead of answering an
                    arbiter prompt (llm-consortium 0.8 then leaves its run
                    `running` in consortium_logs.db)
+  [pick=N]         a judge picks (or ranks first) response N (default: the
+                   last response)
 Any stub model honours:
   [delay=MS]       sleep MS milliseconds before answering (lets two runs
                    started in parallel interleave their rows)
@@ -30,7 +42,12 @@ import time
 
 import llm
 
-ARBITER_PREFIXES = ("<arbiter_prompt>", "You are an advanced AI synthesis system")
+ARBITER_PREFIXES = (
+    "<arbiter_prompt>",
+    "You are an advanced AI synthesis system",
+    "Here are the refined responses from the models:",  # automatic context, iteration 2+
+)
+JUDGE_PREFIXES = ("<pick_one_prompt>", "<rank_prompt>")
 MEMBER_MODELS = ("stub-a", "stub-b", "stub-c")
 SAME_MODELS = ("stub-same-1", "stub-same-2")
 
@@ -75,14 +92,36 @@ def _original_prompt(text):
     return m.group(1) if m else text
 
 
-def arbiter_answer(text):
-    original = _original_prompt(text)
+def _manual_turns(text):
+    """Manual context quotes earlier iterations as `Human: ...\n\nAssistant: ...`."""
+    m = re.search(r"<iteration_history>(.*?)</iteration_history>", text, re.DOTALL)
+    return len(re.findall(r"^Assistant: ", m.group(1), re.M)) if m else 0
+
+
+def judge_answer(text):
+    """<winner> for a pick-one prompt, <ranking> for a rank prompt."""
+    ids = re.findall(r"<id>(\d+)</id>", text) or ["1"]
+    m = re.search(r"\[pick=(\d+)\]", _original_prompt(text))
+    first = m.group(1) if m and m.group(1) in ids else ids[-1]
+    if text.lstrip().startswith("<pick_one_prompt>"):
+        return f"<winner>\n    <response_id>{first}</response_id>\n</winner>"
+    order = [first] + [i for i in ids if i != first]
+    ranks = "".join(f'\n    <rank position="{n}">{i}</rank>' for n, i in enumerate(order, 1))
+    return f"<ranking>{ranks}\n</ranking>"
+
+
+def arbiter_answer(text, earlier=()):
+    """`earlier`: the prompts of the arbiter's earlier turns in its conversation."""
+    original = _original_prompt(earlier[0] if earlier else text)
     m = re.search(r"\[iterations=(\d+)\]", original)
     wanted = int(m.group(1)) if m else 1
     # Earlier iterations as llm-consortium <= 0.5 quotes them (<iteration>
-    # blocks) or as 0.8 does ("Iteration N synthesis:" lines).
-    done = text.count("<iteration>") + len(re.findall(r"Iteration \d+ synthesis:", text))
-    h = _digest(text)
+    # blocks), as 0.8 does ("Iteration N synthesis:" lines), as manual
+    # context does (`Assistant:` turns), or the arbiter's earlier turns in its
+    # llm conversation (automatic context).
+    quoted = text.count("<iteration>") + len(re.findall(r"Iteration \d+ synthesis:", text))
+    done = max(quoted, _manual_turns(text), len(earlier))
+    h = _digest("\n".join([*earlier, text]))
     again = done < wanted - 1
     confidence = "0.3" if again else "0.95"
     lines = [
@@ -113,26 +152,33 @@ class StubModel(llm.Model):
     def __str__(self):
         return f"Stub: {self.model_id}"
 
-    def answer(self, text):
+    def answer(self, text, earlier=()):
+        if self.model_id == "stub-fail":
+            raise llm.ModelError("stub-fail is down")
+        if self.model_id == "stub-arbiter" and text.lstrip().startswith(JUDGE_PREFIXES):
+            return judge_answer(text)
         if self.model_id == "stub-arbiter" and is_arbiter_prompt(text):
             if "[arbiter-error]" in _original_prompt(text):
                 raise llm.ModelError("stub-arbiter: [arbiter-error] asked for an error")
-            return arbiter_answer(text)
+            return arbiter_answer(text, earlier)
+        # A model in a conversation answers from all of it.
+        context = "\n".join([*earlier, text])
         if self.model_id in SAME_MODELS:
-            return same_answer(text)
+            return same_answer(context)
         if self.model_id == "stub-tricky":
-            return tricky_answer(text)
-        return member_answer(self.model_id, text)
+            return tricky_answer(context)
+        return member_answer(self.model_id, context)
 
     def execute(self, prompt, stream, response, conversation=None):
         text = _prompt_text(prompt)
-        delay = re.search(r"\[delay=(\d+)\]", text)
+        earlier = [_prompt_text(r.prompt) for r in (conversation.responses if conversation else [])]
+        delay = re.search(r"\[delay=(\d+)\]", "\n".join([*earlier[:1], text]))
         if delay:
             time.sleep(int(delay.group(1)) / 1000.0)
-        yield self.answer(text)
+        yield self.answer(text, earlier)
 
 
 @llm.hookimpl
 def register_models(register):
-    for model_id in MEMBER_MODELS + SAME_MODELS + ("stub-tricky", "stub-arbiter"):
+    for model_id in MEMBER_MODELS + SAME_MODELS + ("stub-tricky", "stub-arbiter", "stub-fail"):
         register(StubModel(model_id))
