@@ -41,13 +41,47 @@ def connection(path, busy_timeout, write):
     To write, the database's lock is held too: one writer of ours at a time.
     """
     conn, columns = open_database(path, busy_timeout, write)
+    interrupted = []
     try:
-        with database_lock(path) if write else contextlib.nullcontext():
+        with database_lock(path) if write else contextlib.nullcontext(), ctrl_c_noted(interrupted):
             yield conn, columns
+    except KeyboardInterrupt:
+        raise Interrupted()
+    except MemoryError:
+        raise Problem(f"{path}: out of memory; a backfill writes all or nothing, so the database is whole")
     except sqlite3.DatabaseError as error:
+        # Ctrl-C inside a SQL function reaches us as that function's error.
+        if interrupted:
+            raise Interrupted()
         raise database_error(path, error)
     finally:
         conn.close()
+
+
+class Interrupted(Problem):
+    exit_code = 130
+
+    def __init__(self):
+        super().__init__("interrupted (Ctrl-C); a backfill writes all or nothing, so the database is whole")
+
+
+@contextlib.contextmanager
+def ctrl_c_noted(interrupted):
+    """Note a Ctrl-C in interrupted, then raise KeyboardInterrupt as Python does."""
+
+    def handler(signum, frame):
+        interrupted.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: leave Ctrl-C as it is
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def open_database(path, busy_timeout, write):
@@ -68,16 +102,20 @@ def open_database(path, busy_timeout, write):
         # SQLite writes its journal beside the real file, not beside a symlink.
         if not os.access(path.resolve().parent, os.W_OK):
             raise Problem(f"{path.resolve().parent}: read-only folder (SQLite writes its journal beside the database)")
-    uri = "file:{}?mode={}".format(urllib.parse.quote(str(path.resolve())), "rw" if write else "ro")
-    conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
     try:
-        columns = {row[1] for row in conn.execute("PRAGMA main.table_info(responses)")}
-    except sqlite3.DatabaseError as error:
-        conn.close()
-        raise database_error(path, error)
+        conn, columns = connect(path, busy_timeout, write)
+    except sqlite3.OperationalError as error:
+        if write or "readonly" not in str(error):
+            raise database_error(path, error)
+        # A hot journal: a write was cut short, and only a writer can roll it back.
+        recover_hot_journal(path, busy_timeout)
+        conn, columns = connect(path, busy_timeout, write)
     if not columns:
         conn.close()
         raise Problem(f"{path}: no responses table (is this llm's logs.db?)")
+    if conn.execute("SELECT type FROM sqlite_master WHERE name = 'responses'").fetchone()[0] != "table":
+        conn.close()
+        raise Problem(f"{path}: responses is a view, not llm's table")
     if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
         conn.close()
         # Content hashes are taken of the stored bytes; llm only makes UTF-8 databases.
@@ -94,6 +132,29 @@ def open_database(path, busy_timeout, write):
     conn.text_factory = lambda data: data.decode("utf-8", "replace")
     register_functions(conn)
     return conn, columns
+
+
+def connect(path, busy_timeout, write):
+    """(conn, columns of responses); a read-only connection cannot create or change the file."""
+    uri = "file:{}?mode={}".format(urllib.parse.quote(str(path.resolve())), "rw" if write else "ro")
+    conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
+    try:
+        return conn, {row[1] for row in conn.execute("PRAGMA main.table_info(responses)")}
+    except BaseException:
+        conn.close()
+        raise
+
+
+def recover_hot_journal(path, busy_timeout):
+    """Let SQLite roll back what a crashed write left in the journal, as any llm command would on opening."""
+    journal = path.resolve().with_name(path.resolve().name + "-journal")
+    if not (os.access(path, os.W_OK) and os.access(journal.parent, os.W_OK)):
+        raise Problem(
+            f"{path}: a write was cut short and left {journal}; it needs write access to roll back "
+            "(any llm command, or `backfill.py migrate`, does it)"
+        )
+    conn, _ = connect(path, busy_timeout, write=True)
+    conn.close()
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
 """Which model names are saved consortiums."""
+import codecs
 import pathlib
 
 from .errors import Problem
@@ -13,12 +14,22 @@ def consortium_names(conn, models_file):
             raise Problem(f"{path}: no such models file")
         names |= {
             line.strip()
-            for line in path.read_text(errors="replace").splitlines()
+            for line in read_models_file(path).splitlines()
             if line.strip() and not line.strip().startswith("#")
         }
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'consortium_configs'").fetchone():
         names |= {row[0] for row in conn.execute("SELECT name FROM consortium_configs") if row[0]}
     return names
+
+
+def read_models_file(path):
+    """Its text, whatever editor saved it: UTF-8 with or without a BOM, or UTF-16 (Notepad's "Unicode")."""
+    data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        raise Problem(f"{path}: not a text file of names (NUL bytes; UTF-16 without a BOM?)")
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def load_names(conn, names):

@@ -1,6 +1,5 @@
 """One backfill per database at a time; backups that never collide, never empty."""
 import sqlite3
-import subprocess
 
 from consortium_backfill import backup, lock
 from conftest import cli, file_hash, grouped
