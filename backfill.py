@@ -220,7 +220,7 @@ def browse(database, datasette_args):
     path = resolve_database(database)
     with connection(path, 5, write=False) as (conn, _):
         runs_table, members_table = browsing.tables(conn, path)
-    sys.exit(browsing.serve(path, runs_table, members_table, datasette_args))
+    browsing.serve(path, runs_table, members_table, datasette_args)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,6 @@
 import json
 import pathlib
 import re
-import subprocess
-import sys
 import tempfile
 
 from .database import history_tables
@@ -49,9 +47,14 @@ def tables(conn, path):
 
 
 def serve(path, runs_table, members_table, datasette_args):
-    """`datasette serve` with our metadata; returns its exit code."""
+    """`datasette serve` with our metadata, in this process: one process to stop, Ctrl-C or kill."""
+    from datasette.cli import cli as datasette_cli
+
     with tempfile.TemporaryDirectory() as folder:
         metadata_path = pathlib.Path(folder) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata(path, runs_table, members_table)))
-        command = [sys.executable, "-m", "datasette", "serve", str(path), "--metadata", str(metadata_path)]
-        return subprocess.call([*command, *datasette_args])
+        # Datasette reads the metadata file as it starts; it is removed when Datasette stops.
+        datasette_cli.main(
+            ["serve", str(path), "--metadata", str(metadata_path), *datasette_args],
+            prog_name="datasette",
+        )
