@@ -16,6 +16,7 @@ from consortium_backfill import explain as explaining
 from consortium_backfill import run
 from consortium_backfill import verify as verifying
 from consortium_backfill.database import connection, migrate as apply_migrations, resolve_database
+from consortium_backfill.progress import Progress
 from consortium_backfill.report import print_summary
 from consortium_backfill.verify import NothingToVerify
 
@@ -104,8 +105,12 @@ def cli():
 )
 @consortium_logs_option
 @busy_option
+@click.option(
+    "-q", "--quiet", is_flag=True,
+    help="Print nothing but errors: no progress, no summary (the exit code and --report tell the rest)",
+)
 def backfill(database, models_file, window, dry_run, no_backup, backup_path, report, include_orphans,
-             consortium_logs_path, busy_timeout):
+             consortium_logs_path, busy_timeout, quiet):
     """Find consortium runs and fill consortium_id and is_arbiter_response.
 
     Rows that already have a consortium_id are never changed: run it again
@@ -128,16 +133,17 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
     model column of its output rows).
     """
     started = time.perf_counter()
-    path = resolve_database(database)
+    path = resolve_database(database, quiet)
     window_seconds = parse_window(window)
     with connection(path, busy_timeout, write=not dry_run) as (conn, columns):
         summary = run.backfill(
             conn, columns, path, models_file=models_file, window=window_seconds, dry_run=dry_run,
             no_backup=no_backup, backup_path=backup_path, include_orphans=include_orphans,
             consortium_logs_path=consortium_logs_path,
-            report_path=report, started=started,
+            report_path=report, started=started, progress=Progress.for_stderr(quiet),
         )
-    print_summary(summary)
+    if not quiet:
+        print_summary(summary)
 
 
 @cli.command()

@@ -8,6 +8,7 @@ import json
 from . import consortium_logs, formats, runid
 from .database import history_tables
 from .names import load_names
+from .progress import QUIET
 from .sqlfiles import run_sql, sql_text
 
 ROLES = ("final_output", "member", "final_arbiter", "intermediate_arbiter")
@@ -66,26 +67,31 @@ def link_consortium_logs(conn, path):
     return runs
 
 
-def analyse(conn, params):
+def analyse(conn, params, progress=QUIET):
     """Find every run and every row it claims, into the temp table assignments."""
     run_sql(conn, "runs", params)
     consortium_logs.explain_skips(conn)
     runs = [row[0] for row in conn.execute("SELECT run_rid FROM runs ORDER BY run_rid")]
-    for low, high in ranges(runs, RUNS_PER_READ):
-        run_sql(conn, "parse", dict(params, low=low, high=high))
-        run_sql(conn, "snippets", dict(params, low=low, high=high))
+    with progress.phase("Reading runs", len(runs), "runs") as advance:
+        for low, high in ranges(runs, RUNS_PER_READ):
+            run_sql(conn, "parse", dict(params, low=low, high=high))
+            run_sql(conn, "snippets", dict(params, low=low, high=high))
+            advance(RUNS_PER_READ)
     run_sql(conn, "windows", params)
-    for low, high in row_ranges(params["max_rid"]):
-        run_sql(conn, "candidates", dict(params, low=low, high=high))
+    with progress.phase("Reading rows", params["max_rid"], "rows") as advance:
+        for low, high in row_ranges(params["max_rid"]):
+            run_sql(conn, "candidates", dict(params, low=low, high=high))
+            advance(high - low)
     conn.execute("CREATE INDEX temp.candidates_by_response ON candidates (response_hash)")
     conn.execute("CREATE INDEX temp.candidates_by_synthesis ON candidates (synthesis_hash)")
     grouped = [row[0] for row in conn.execute("SELECT run_rid FROM runs WHERE skip_reason IS NULL ORDER BY run_rid")]
     claimed = set()
-    # Earlier syntheses claim first: a row that is both is an intermediate arbiter.
-    for low, high in ranges(grouped, RUNS_PER_READ):
-        claim_matches(conn, params, low, high, claimed, "synthesis_matches", "intermediate_arbiter")
-    for low, high in ranges(grouped, RUNS_PER_READ):
-        claim_matches(conn, params, low, high, claimed, "member_matches", "member")
+    with progress.phase("Matching", 2 * len(grouped), "runs") as advance:
+        # Earlier syntheses claim first: a row that is both is an intermediate arbiter.
+        for matches, role in [("synthesis_matches", "intermediate_arbiter"), ("member_matches", "member")]:
+            for low, high in ranges(grouped, RUNS_PER_READ):
+                claim_matches(conn, params, low, high, claimed, matches, role)
+                advance(RUNS_PER_READ)
     run_sql(conn, "likely", params)
     if params["include_orphans"]:
         orphan_runs(conn, params, claimed)

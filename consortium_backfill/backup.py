@@ -1,5 +1,6 @@
 """The backup made before the first write."""
 import datetime
+import math
 import os
 import pathlib
 import shutil
@@ -8,6 +9,7 @@ import tempfile
 import urllib.parse
 
 from .errors import Problem
+from .progress import QUIET
 
 
 def timestamp():
@@ -60,7 +62,28 @@ def publish(partial, target):
     partial.unlink(missing_ok=True)
 
 
-def make_backup(conn, path, backup_path):
+def copy_growing(conn, partial, advance):
+    """VACUUM INTO partial, calling advance(MB) as the copy grows: one statement, watched
+    through SQLite's progress handler, which never stops it."""
+    written = 0
+
+    def watch():
+        nonlocal written
+        size = os.path.getsize(partial) // 1_000_000
+        if size > written:
+            advance(size - written)
+            written = size
+        return 0
+
+    conn.set_progress_handler(watch, 500)
+    try:
+        conn.execute("VACUUM INTO ?", [str(partial)])
+    finally:
+        conn.set_progress_handler(None, 0)
+    advance(math.ceil(os.path.getsize(partial) / 1_000_000) - written)
+
+
+def make_backup(conn, path, backup_path, progress=QUIET):
     """A consistent online copy, the way `llm logs backup` makes one, checked before use."""
     target = pathlib.Path(backup_path) if backup_path else default_backup_path(path)
     if target.exists():
@@ -83,7 +106,8 @@ def make_backup(conn, path, backup_path):
     partial = pathlib.Path(name)
     try:
         try:
-            conn.execute("VACUUM INTO ?", [str(partial)])
+            with progress.phase("Backing up", math.ceil(needed / 1_000_000), "MB") as advance:
+                copy_growing(conn, partial, advance)
         except sqlite3.OperationalError as error:
             raise Problem(f"{target}: backup failed: {error}")
         result = quick_check(partial)

@@ -24,13 +24,14 @@ def llm_logs_path():
     return pathlib.Path(user_dir) / "logs.db"
 
 
-def resolve_database(database):
+def resolve_database(database, quiet=False):
     if database is not None:
         return pathlib.Path(database)
     path = llm_logs_path()
     if not path.exists():
         raise Problem(f"no database at {path} (llm's logs.db): pass -d PATH, or run `make demo` to try the example")
-    click.echo(f"Using llm's logs.db: {path}", err=True)
+    if not quiet:
+        click.echo(f"Using llm's logs.db: {path}", err=True)
     return path
 
 

@@ -8,11 +8,12 @@ from .database import kill_after_statements, pending_migrations
 from .errors import Problem
 from .names import consortium_names
 from .paths import check_outputs
+from .progress import QUIET
 from .write import new_review_rows, write
 
 
 def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, backup_path, include_orphans,
-             report_path, started=None, consortium_logs_path=None):
+             report_path, started=None, consortium_logs_path=None, progress=QUIET):
     """Group every run not grouped yet; return the summary (see report.print_summary)."""
     started = time.perf_counter() if started is None else started
     check_outputs(path, models_file, backup_path, report_path)
@@ -25,7 +26,7 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
         )
     params = analysis.prepare(conn, columns, names, window, include_orphans)
     clogs_runs = analysis.link_consortium_logs(conn, clogs)
-    analysis.analyse(conn, params)
+    analysis.analyse(conn, params, progress)
     summary = analysis.summarise(conn)
     summary.update(consortium_logs=str(clogs) if clogs else None, consortium_logs_runs=clogs_runs)
     to_write = sum(summary["rows_by_role"].values()) + summary["runs_by_era"]["linked from consortium_logs.db"]
@@ -34,8 +35,9 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
     if not dry_run and (to_write or pending_migrations(conn) or new_review_rows(conn)):
         kill_after_statements(conn)
         if to_write and not no_backup:
-            backup = make_backup(conn, path, backup_path)
-        updated, changes = write(conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat())
+            backup = make_backup(conn, path, backup_path, progress)
+        with progress.phase("Writing"):
+            updated, changes = write(conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat())
     summary.update(
         database=str(path),
         dry_run=dry_run,

@@ -332,9 +332,9 @@ def test_rows_logged_while_a_backfill_reads_wait_for_the_next_one(logs_db, monke
     meanwhile = {}
     analyse = analysis.analyse
 
-    def analyse_while_llm_logs(conn, params):
+    def analyse_while_llm_logs(conn, params, *progress):
         meanwhile.update(logs_db.run("cons", "Meanwhile", [[("a", "w1"), ("b", "w2")]]))
-        analyse(conn, params)
+        analyse(conn, params, *progress)
 
     monkeypatch.setattr(analysis, "analyse", analyse_while_llm_logs)
     run_backfill(logs_db.path, models(logs_db))
