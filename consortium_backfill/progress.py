@@ -46,15 +46,18 @@ class Progress:
 
         try:
             yield advance
-        finally:
-            seconds = time.perf_counter() - started
+        except BaseException:
             if bar is not None:
-                if not total:
-                    bar.update(1, current_item=f"{seconds:.1f} s")
-                bar.__exit__(None, None, None)
-            elif self.mode == "lines":
-                count = f"{done:,} {unit} in " if total else ""
-                click.echo(f"{label}: {count}{seconds:.1f} s", err=True)
+                bar.__exit__(None, None, None)  # the error then starts a line of its own
+            raise
+        seconds = time.perf_counter() - started
+        if bar is not None:
+            if not total:
+                bar.update(1, current_item=f"{seconds:.1f} s")
+            bar.__exit__(None, None, None)
+        elif self.mode == "lines":
+            count = f"{done:,} {unit} in " if total else ""
+            click.echo(f"{label}: {count}{seconds:.1f} s", err=True)
 
 
 QUIET = Progress("quiet")
