@@ -6,6 +6,7 @@ file is read, never changed.
 import json
 
 from . import consortium_logs, formats, runid
+from .chains import resolve_chains
 from .database import history_tables
 from .names import load_names
 from .progress import QUIET
@@ -40,6 +41,7 @@ def prepare(conn, columns, names, window, include_orphans=False):
         "logged",
         consortium_id="consortium_id" if "consortium_id" in columns else "NULL",
         duration_ms="duration_ms" if "duration_ms" in columns else "NULL",
+        conversation_id="conversation_id" if "conversation_id" in columns else "NULL",
         max_rid=int(max_rid),
     )
     run_sql(conn, "scratch")
@@ -71,10 +73,13 @@ def analyse(conn, params, progress=QUIET):
     """Find every run and every row it claims, into the temp table assignments."""
     run_sql(conn, "runs", params)
     consortium_logs.explain_skips(conn)
+    run_sql(conn, "conversation_rows")
     runs = [row[0] for row in conn.execute("SELECT run_rid FROM runs ORDER BY run_rid")]
+    linked = set()  # earlier arbiters automatic-context runs took (chains.py)
     with progress.phase("Reading runs", len(runs), "runs") as advance:
         for low, high in ranges(runs, RUNS_PER_READ):
             run_sql(conn, "parse", dict(params, low=low, high=high))
+            resolve_chains(conn, params, low, high, linked)
             run_sql(conn, "snippets", dict(params, low=low, high=high))
             advance(RUNS_PER_READ)
     run_sql(conn, "windows", params)
@@ -84,23 +89,29 @@ def analyse(conn, params, progress=QUIET):
             advance(high - low)
     conn.execute("CREATE INDEX temp.candidates_by_response ON candidates (response_hash)")
     conn.execute("CREATE INDEX temp.candidates_by_synthesis ON candidates (synthesis_hash)")
+    run_sql(conn, "foreign_history", params)
     grouped = [row[0] for row in conn.execute("SELECT run_rid FROM runs WHERE skip_reason IS NULL ORDER BY run_rid")]
     claimed = set()
-    with progress.phase("Matching", 2 * len(grouped), "runs") as advance:
+    with progress.phase("Matching", 3 * len(grouped), "runs") as advance:
         # Earlier syntheses claim first: a row that is both is an intermediate arbiter.
         for matches, role in [("synthesis_matches", "intermediate_arbiter"), ("member_matches", "member")]:
             for low, high in ranges(grouped, RUNS_PER_READ):
                 claim_matches(conn, params, low, high, claimed, matches, role)
                 advance(RUNS_PER_READ)
+        claim_chain_links(conn, claimed)
+        # Runs whose final arbiter quotes no earlier member: each earlier arbiter quotes its own.
+        for low, high in ranges(grouped, RUNS_PER_READ):
+            claim_matches(conn, params, low, high, claimed, "earlier_member_matches", "member")
+            advance(RUNS_PER_READ)
     run_sql(conn, "likely", params)
     if params["include_orphans"]:
-        orphan_runs(conn, params, claimed)
+        orphan_runs(conn, params, claimed, linked)
     run_sql(conn, "assignments", params)
     run_sql(conn, "review", params)
     consortium_logs.review(conn)
 
 
-def orphan_runs(conn, params, claimed):
+def orphan_runs(conn, params, claimed, linked):
     """Each arbiter row no run claimed, latest first, anchors a run of its own.
 
     Latest first, so that a chain's last arbiter claims the earlier ones as
@@ -122,7 +133,7 @@ def orphan_runs(conn, params, claimed):
     for (rid,) in arbiters:
         if rid in claimed:
             continue
-        taken = orphan_chain(conn, params, rid, claimed)
+        taken = orphan_chain(conn, params, rid, claimed, linked)
         if taken is None:
             continue
         if rid in evidence:
@@ -133,13 +144,15 @@ def orphan_runs(conn, params, claimed):
             # likely a plain prompt that pastes an arbiter prompt.
             drop_run(conn, rid)
             claimed.difference_update([*taken, rid])
+            linked.difference_update(taken)
 
 
-def orphan_chain(conn, params, rid, claimed):
+def orphan_chain(conn, params, rid, claimed, linked):
     """The run arbiter row rid anchors, claimed: {rid: role}, or None if its prompt cannot be read."""
     bounds = dict(params, rid=rid, low=rid - 1, high=rid)
     run_sql(conn, "orphan_run", bounds)
     run_sql(conn, "parse", bounds)
+    resolve_chains(conn, params, rid - 1, rid, linked)
     run = conn.execute("SELECT skip_reason FROM runs WHERE run_rid = ?", [rid]).fetchone()
     if run is None or run[0]:
         conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
@@ -148,12 +161,21 @@ def orphan_chain(conn, params, rid, claimed):
     run_sql(conn, "snippets", bounds)
     claim_matches(conn, params, rid - 1, rid, claimed, "synthesis_matches", "intermediate_arbiter")
     claim_matches(conn, params, rid - 1, rid, claimed, "member_matches", "member")
+    claim_chain_links(conn, claimed)
+    claim_matches(conn, params, rid - 1, rid, claimed, "earlier_member_matches", "member")
     return dict(conn.execute("SELECT rid, role FROM assignments WHERE run_rid = ?", [rid]))
 
 
 def drop_run(conn, run_rid):
     conn.execute("DELETE FROM assignments WHERE run_rid = ?", [run_rid])
+    conn.execute("DELETE FROM chain_links WHERE run_rid = ?", [run_rid])
     conn.execute("DELETE FROM runs WHERE run_rid = ?", [run_rid])
+
+
+def claim_chain_links(conn, claimed):
+    """The earlier arbiters automatic-context runs took from their conversation."""
+    run_sql(conn, "chain_claims")
+    claimed.update(row[0] for row in conn.execute("SELECT rid FROM assignments WHERE source = 'conversation chain'"))
 
 
 def claim_matches(conn, params, low, high, claimed, matches, role):

@@ -30,3 +30,22 @@ FROM (
     LIMIT -1
 )
 WHERE format IS NOT NULL OR in_window;
+
+-- Arbiter rows an earlier backfill already grouped, inside some run's window:
+-- never claimed again, but a later `llm chat` turn may quote them
+-- (sql/foreign_history.sql).
+INSERT INTO grouped_arbiters (rid, arbiter_format, synthesis_hash, response_hash)
+SELECT rid, format, content_hash(synthesis_text(format, CAST(response AS BLOB))), content_hash(CAST(response AS BLOB))
+FROM (
+    SELECT rid, response, arbiter_format(CAST(substr(prompt, 1, :prefix_length) AS BLOB)) AS format
+    FROM logged
+    WHERE rid > :low AND rid <= :high
+      AND consortium_id IS NOT NULL
+      AND dt >= (
+          SELECT window_start FROM run_windows
+          WHERE run_windows.arbiter_rid > logged.rid
+          ORDER BY arbiter_rid LIMIT 1
+      )
+    LIMIT -1
+)
+WHERE format IS NOT NULL;

@@ -1,6 +1,7 @@
 -- The responses table as every other phase reads it: rowid is the log order,
 -- dt the start of the call as a Julian day. consortium_id is NULL for every
 -- row of a database the migration has not reached yet (a --dry-run).
+-- conversation_id is llm's own link between the turns of a conversation.
 -- Python fills in the braces: optional columns, and the snapshot's last row.
 -- The phases hand prompt and response to Python functions CAST AS BLOB: a
 -- row holding invalid UTF-8 as TEXT cannot be handed over as text at all.
@@ -14,6 +15,7 @@ SELECT
     datetime_utc,
     julianday(datetime_utc) AS dt,
     {duration_ms} AS duration_ms,
-    {consortium_id} AS consortium_id
+    {consortium_id} AS consortium_id,
+    {conversation_id} AS conversation_id
 FROM main.responses
 WHERE rowid <= {max_rid};

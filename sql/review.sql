@@ -12,6 +12,7 @@ SELECT
         'previous_row_id', runs.arbiter_id,
         'previous_row_model', previous.model,
         'previous_prompt_start', substr(previous.prompt, 1, 120),
+        'previous_prompt_first_line', substr(previous.prompt, 1, min(200, instr(previous.prompt || char(10), char(10)) - 1)),
         -- A hint for the person reviewing, never applied (likely.sql).
         'likely_final_arbiter_id', (SELECT id FROM logged WHERE rid = runs.likely_rid)
     ) AS evidence

@@ -16,7 +16,11 @@ SELECT
         WHEN previous.rid IS NULL THEN 'no previous row'
         WHEN previous.model IN (SELECT name FROM consortium_names) THEN 'previous row is another output'
         WHEN previous.consortium_id IS NOT NULL THEN 'previous row already grouped'
-        WHEN arbiter_format(CAST(substr(previous.prompt, 1, :prefix_length) AS BLOB)) IS NULL THEN 'not an arbiter prompt'
+        -- A prompt that wraps the user's prompt in a format no reader knows
+        -- (the prototype's, an unreleased branch's): reported, never read.
+        WHEN arbiter_format(CAST(substr(previous.prompt, 1, :prefix_length) AS BLOB)) IS NULL THEN
+            CASE WHEN previous.prompt != output.prompt AND instr(previous.prompt, output.prompt) > 0
+                 THEN 'unknown arbiter format' ELSE 'not an arbiter prompt' END
         WHEN previous.dt IS NULL THEN 'final arbiter has no readable datetime_utc'
         -- The run's KSUID takes its time from the final arbiter.
         WHEN previous.dt < :ksuid_first_day OR previous.dt >= :ksuid_end_day

@@ -14,6 +14,13 @@ CREATE TEMP TABLE candidates (
     synthesis_hash INTEGER
 );
 
+CREATE TEMP TABLE grouped_arbiters (
+    rid INTEGER PRIMARY KEY,
+    arbiter_format TEXT,
+    synthesis_hash INTEGER,
+    response_hash INTEGER
+);
+
 CREATE TEMP TABLE assignments (
     rid INTEGER PRIMARY KEY,
     run_rid INTEGER NOT NULL,

@@ -58,11 +58,20 @@ WHERE consortium_id IS NOT NULL AND is_arbiter_response IS NOT 0
 
 -- check: member quoted
 -- Every member's answer is quoted by its run's final arbiter, before it in log
--- order. Each final arbiter prompt is read once; quotes are compared in place.
+-- order; or, where the final arbiter quotes no earlier member (manual and
+-- automatic context: history "syntheses" or "conversation"), by an
+-- intermediate arbiter of its run logged after it. Each arbiter prompt is
+-- read once; quotes are compared in place.
 WITH finals AS MATERIALIZED (
     SELECT consortium_id, rowid AS arbiter_rid, arbiter_parse(CAST(prompt AS BLOB)) AS parsed
     FROM responses
     WHERE consortium_id IS NOT NULL AND is_arbiter_response = 1
+),
+earlier AS MATERIALIZED (
+    SELECT arbiter.consortium_id, arbiter.rowid AS arbiter_rid, arbiter_parse(CAST(arbiter.prompt AS BLOB)) AS parsed
+    FROM responses AS arbiter JOIN finals ON finals.consortium_id = arbiter.consortium_id
+    WHERE arbiter.is_arbiter_response = 2
+      AND json_extract(finals.parsed, '$.history') IN ('syntheses', 'conversation')
 ),
 members AS (
     SELECT member.consortium_id, member.rowid AS rid, member.id, member.response
@@ -76,18 +85,81 @@ members AS (
 SELECT members.consortium_id, members.id AS response_id,
        CASE
            WHEN members.rid > finals.arbiter_rid THEN 'member logged after its final arbiter'
-           ELSE 'member answer not quoted by the final arbiter'
+           ELSE 'member answer not quoted by an arbiter of its run'
        END AS detail
 FROM members JOIN finals ON finals.consortium_id = members.consortium_id
 WHERE members.rid > finals.arbiter_rid
    OR NOT EXISTS (
        SELECT 1
-       FROM json_each(finals.parsed, '$.members') AS quote, responses AS final
-       WHERE final.rowid = finals.arbiter_rid
+       FROM (SELECT arbiter_rid, parsed FROM finals WHERE finals.consortium_id = members.consortium_id
+             UNION ALL
+             SELECT arbiter_rid, parsed FROM earlier
+             WHERE earlier.consortium_id = members.consortium_id AND earlier.arbiter_rid > members.rid
+            ) AS quoting,
+            json_each(quoting.parsed, '$.members') AS quote,
+            responses AS arbiter
+       WHERE arbiter.rowid = quoting.arbiter_rid
          AND json_extract(quote.value, '$.hash') = content_hash(CAST(members.response AS BLOB))
-         AND substr(final.prompt, json_extract(quote.value, '$.start'), json_extract(quote.value, '$.length'))
+         AND substr(arbiter.prompt, json_extract(quote.value, '$.start'), json_extract(quote.value, '$.length'))
              = members.response
    );
+
+-- check: judge output
+-- A judge's run (its final arbiter's prompt is <pick_one_prompt> or
+-- <rank_prompt>) has one iteration, and its output row's text is an answer
+-- the judge quotes, byte for byte, or the judge's own answer.
+WITH judges AS MATERIALIZED (
+    SELECT consortium_id, rowid AS arbiter_rid, prompt, response, arbiter_parse(CAST(prompt AS BLOB)) AS parsed
+    FROM responses
+    WHERE consortium_id IS NOT NULL AND is_arbiter_response = 1
+      AND arbiter_format(CAST(substr(prompt, 1, :prefix_length) AS BLOB)) = 'judge'
+)
+SELECT judges.consortium_id, output.id AS response_id,
+       CASE
+           WHEN EXISTS (SELECT 1 FROM responses WHERE consortium_id = judges.consortium_id AND is_arbiter_response = 2)
+               THEN 'a judge''s run has more than one arbiter'
+           ELSE 'output is not an answer the judge quotes'
+       END AS detail
+FROM judges
+JOIN responses AS output
+    ON output.rowid = (SELECT min(rowid) FROM responses WHERE rowid > judges.arbiter_rid)
+   AND output.consortium_id = judges.consortium_id
+WHERE EXISTS (SELECT 1 FROM responses WHERE consortium_id = judges.consortium_id AND is_arbiter_response = 2)
+   OR (output.response IS NOT judges.response AND NOT EXISTS (
+       SELECT 1 FROM json_each(judges.parsed, '$.members') AS quote
+       WHERE substr(judges.prompt, json_extract(quote.value, '$.start'), json_extract(quote.value, '$.length'))
+             = output.response
+   ));
+
+-- check: conversation chain
+-- Automatic context: an arbiter prompt that quotes no earlier iteration is
+-- linked to its run's other arbiters by llm's conversation, so every arbiter
+-- of such a run is in its final arbiter's conversation, and the run's first
+-- arbiter was asked about the output's prompt (a follow-up final arbiter has
+-- no <original_prompt> of its own).
+WITH finals AS MATERIALIZED (
+    SELECT consortium_id, rowid AS arbiter_rid, conversation_id
+    FROM responses
+    WHERE consortium_id IS NOT NULL AND is_arbiter_response = 1
+      AND json_extract(arbiter_parse(CAST(prompt AS BLOB)), '$.history') = 'conversation'
+)
+SELECT finals.consortium_id, arbiter.id AS response_id,
+       'arbiter outside its final arbiter''s llm conversation' AS detail
+FROM finals
+JOIN responses AS arbiter
+    ON arbiter.consortium_id = finals.consortium_id AND arbiter.is_arbiter_response = 2
+WHERE arbiter.conversation_id IS NOT finals.conversation_id
+UNION ALL
+SELECT finals.consortium_id, first.id,
+       'the run''s first arbiter was not asked about its output''s prompt'
+FROM finals
+JOIN responses AS first
+    ON first.rowid = (SELECT min(rowid) FROM responses
+                      WHERE consortium_id = finals.consortium_id AND is_arbiter_response IN (1, 2))
+JOIN responses AS output
+    ON output.rowid = (SELECT min(rowid) FROM responses WHERE rowid > finals.arbiter_rid)
+   AND output.consortium_id = finals.consortium_id
+WHERE coalesce(instr(original_prompt(CAST(first.prompt AS BLOB)), output.prompt), 0) = 0;
 
 -- check: window
 -- No run reaches further back from its final arbiter than the window.

@@ -1,16 +1,98 @@
 """Against logs.db files written by the real llm and the 2025 git builds of
-llm-consortium (tests/fixtures/llm0.2*-<commit>, families/builds2025.py)."""
-from conftest import grouped, run_backfill
+llm-consortium (tests/fixtures/llm0.2*-<commit>, families/builds2025.py).
+
+Each fixture's truth.json was recorded while its runs were made: every run
+with an output row is grouped exactly (rows, flags, iterations, member
+indexes), or skipped with the reason named here; no row is grouped wrongly.
+"""
+import json
+import sqlite3
+
+import pytest
+
+from conftest import cli, grouped, grouped_runs, run_backfill
+
+FLAGS = {"member": 0, "final_output": 0, "final_arbiter": 1, "intermediate_arbiter": 2}
+CHAT_HISTORY = "history quotes a run of another prompt (llm chat turn)"
+# (family, run label) -> why the backfill leaves that run for review.
+SKIPPED = {
+    # One orchestrator per `llm chat` session: turn 2's arbiter quotes turn 1's
+    # iterations as its own history (B, C, D), or turn 1's exchange (manual context).
+    ("B", "chat-turn2"): CHAT_HISTORY,
+    ("C", "chat-turn2"): CHAT_HISTORY,
+    ("D", "chat-turn2"): CHAT_HISTORY,
+    ("F1", "chat-manual-turn2"): CHAT_HISTORY,
+    ("F2", "chat-manual-turn2"): CHAT_HISTORY,
+    # Automatic context: turn 2's arbiter goes on in turn 1's llm conversation.
+    ("F2", "chat-turn2"): "automatic-context chain starts at another prompt (llm chat turn)",
+}
+
+
+def recorded(path):
+    """response id -> (role, iteration, member_index) as the backfill recorded them."""
+    conn = sqlite3.connect(path)
+    try:
+        return {row[0]: row[1:] for row in conn.execute(
+            "SELECT response_id, role, iteration, member_index FROM consortium_members")}
+    finally:
+        conn.close()
+
+
+def test_every_run_of_a_git_build_is_grouped_exactly_or_skipped_with_its_reason(build_db, tmp_path):
+    path, models, truth = build_db
+    result = run_backfill(path, models, "--report", tmp_path / "report.json")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    skipped = {r["response_id"]: r["reason"] for r in report["review"] if r["kind"] == "skipped_run"}
+    rows, history = grouped(path), recorded(path)
+    adjacent = grouped_runs(truth)
+    outcome = {"exact": 0, "skipped": 0}
+    for run in truth["runs"]:
+        ids = {row["id"] for row in run["rows"]}
+        if not run["expect_grouped"]:
+            assert not ids & set(rows), f"{run['label']} has no output row: left ungrouped"
+            continue
+        output = next(row["id"] for row in run["rows"] if row["role"] == "final_output")
+        reason = SKIPPED.get((truth["family"], run["label"]))
+        if reason is None and run not in adjacent:  # parallel runs whose rows interleave
+            reason = "previous row is another output"
+        if reason:
+            assert skipped.get(output) == reason, run["label"]
+            assert not ids & set(rows), run["label"]
+            outcome["skipped"] += 1
+            continue
+        consortium_ids = {rows.get(i, (None,))[0] for i in ids}
+        assert len(consortium_ids) == 1 and None not in consortium_ids, (run["label"], skipped.get(output))
+        (consortium_id,) = consortium_ids
+        assert {i for i, (c, _) in rows.items() if c == consortium_id} == ids, run["label"]
+        for row in run["rows"]:
+            assert rows[row["id"]][1] == FLAGS[row["role"]], (run["label"], row)
+            iteration = run["iterations"] if row["role"] == "final_output" else row["iteration"]
+            member_index = row["member_index"] if row["role"] == "member" else None
+            assert history[row["id"]] == (row["role"], iteration, member_index), (run["label"], row)
+        outcome["exact"] += 1
+    assert not set(truth["plain"]) & set(rows)
+    assert report["runs_grouped"] == outcome["exact"]
+    assert sum(report["runs_skipped"].values()) == outcome["skipped"]
+    assert outcome["exact"] >= 10
 
 
 def test_no_row_of_a_git_build_is_grouped_wrongly(build_db):
-    """Whatever the backfill groups, it groups with the rows of one recorded run."""
+    """Whatever the backfill groups, it groups with the rows of one recorded run,
+    with --include-orphans too."""
     path, models, truth = build_db
-    result = run_backfill(path, models)
-    assert result.exit_code == 0, result.output
-    rows = grouped(path)
+    assert run_backfill(path, models, "--include-orphans").exit_code == 0
     run_of = {row["id"]: run["label"] for run in truth["runs"] for row in run["rows"]}
     by_group = {}
-    for response_id, (consortium_id, _) in rows.items():
+    for response_id, (consortium_id, _) in grouped(path).items():
         by_group.setdefault(consortium_id, set()).add(run_of.get(response_id, "plain"))
     assert all(len(labels) == 1 and "plain" not in labels for labels in by_group.values()), by_group
+
+
+def test_verify_checks_what_each_build_allows(build_db):
+    path, models, _ = build_db
+    run_backfill(path, models)
+    result = cli("verify", "-d", path, "--models-file", models)
+    assert result.exit_code == 0, result.output
+    again = run_backfill(path, models)
+    assert again.exit_code == 0 and "Rows updated: 0" in again.output

@@ -6,7 +6,7 @@ calls only the functions of this module.
 """
 import json
 
-from . import arbiter_prompt, synthesis_system
+from . import arbiter_prompt, auto_context, judge, manual_context, synthesis_system
 from . import reader as base
 from .reader import MalformedPrompt, content_hash
 
@@ -14,7 +14,11 @@ from .reader import MalformedPrompt, content_hash
 # that narrows another's prefix (see Reader.recognises) goes before it.
 READERS = (
     synthesis_system.reader,
+    manual_context.reader,  # narrows <arbiter_prompt>
+    auto_context.first_prompt,  # narrows <arbiter_prompt>
     arbiter_prompt.reader,
+    auto_context.follow_up,
+    judge.reader,
 )
 BY_NAME = {reader.name: reader for reader in READERS}
 

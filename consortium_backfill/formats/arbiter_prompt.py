@@ -3,6 +3,7 @@
 Original prompt, then the members' answers, then the history of earlier iterations.
 """
 from . import blocks
+from .reader import MalformedPrompt
 
 
 class ArbiterPrompt(blocks.SectionsReader):
@@ -26,6 +27,20 @@ class ArbiterPrompt(blocks.SectionsReader):
             (original_end.end(), responses_end.start()),
             (responses_end.end(), history_end.start()),
         )
+
+
+    def history_span(self, prompt):
+        """(start, end) of what <iteration_history> holds, white space around it
+        left out; None for a head or a prompt this template cannot read.
+
+        Readers that narrow this one (manual and automatic context) tell their
+        prompts apart by it: same prefix, another history."""
+        if not ArbiterPrompt.recognises(self, prompt):
+            return None
+        try:
+            return blocks.strip(prompt, *self.sections(prompt)[2])
+        except MalformedPrompt:
+            return None
 
 
 reader = ArbiterPrompt()

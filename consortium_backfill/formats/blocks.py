@@ -50,12 +50,15 @@ def strip(prompt, start, end):
 # Atomic groups (?>...): a block's <model> and <confidence> end at their first
 # closing tag. Without them a malformed block of many "</model><confidence>"
 # makes the match try every pair of closing tags: quadratic.
+# Git builds from July 2025 number each block: <id>N</id> before <model>.
 MEMBER_HEADER = re.compile(
-    r"<model_response>\s*<model>(?>([\s\S]*?)</model>)\s*"
+    r"<model_response>\s*(?:<id>\s*\d+\s*</id>\s*)?<model>(?>([\s\S]*?)</model>)\s*"
     r"(?:<instance>\s*(\d+)\s*</instance>\s*)?"
     r"<confidence>(?>[\s\S]*?</confidence>)\s*<response>"
 )
-MEMBER_SEPARATOR = re.compile(r"</response>\s*</model_response>\s*(?=<model_response>\s*<model>)")
+MEMBER_SEPARATOR = re.compile(
+    r"</response>\s*</model_response>\s*(?=<model_response>\s*(?:<id>\s*\d+\s*</id>\s*)?<model>)"
+)
 MEMBER_CLOSE = re.compile(r"</response>\s*</model_response>\Z")
 
 

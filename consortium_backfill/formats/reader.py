@@ -40,6 +40,14 @@ class Parsed:
     iterations: int
     members: list  # [Quote]: member answers, earlier iterations first
     syntheses: list  # [Quote]: earlier arbiters' answers, as this prompt quotes them
+    # What the prompt shows of earlier iterations: "quoted" (their members and
+    # syntheses), "syntheses" (only their syntheses: each earlier arbiter's own
+    # prompt quotes its members), "conversation" (nothing: llm's conversation
+    # chain of the arbiter links them, see sql/chain.sql).
+    history: str = "quoted"
+    # What the run's output row says: the final arbiter's "synthesis", or, for
+    # a judge, the chosen "member" answer itself.
+    output: str = "synthesis"
 
     def as_dict(self, prompt):
         """1-based start and length, as SQLite's substr() takes them, with content hashes."""
@@ -57,6 +65,8 @@ class Parsed:
             "iterations": self.iterations,
             "members": [span(q) for q in self.members],
             "syntheses": [span(q) for q in self.syntheses],
+            "history": self.history,
+            "output": self.output,
         }
 
 

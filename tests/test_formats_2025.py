@@ -1,0 +1,88 @@
+"""Reading the arbiter prompts of the 2025 git builds (ERAS.md): <id> blocks,
+judges, manual and automatic context; and what no reader knows."""
+import json
+
+from consortium_backfill import formats
+from builder import arbiter_prompt
+from conftest import run_backfill
+
+
+def with_ids(prompt):
+    """The <id>N</id> line the builds from July 2025 put before each <model>."""
+    parts = prompt.split("<model_response>\n            <model>")
+    return parts[0] + "".join(
+        f"<model_response>\n            <id>{n}</id>\n            <model>{part}" for n, part in enumerate(parts[1:], start=1)
+    )
+
+
+def texts(prompt, quotes):
+    return [prompt[q["start"] - 1 : q["start"] - 1 + q["length"]] for q in quotes]
+
+
+def test_id_blocks_read_as_release_blocks():
+    plain = arbiter_prompt("Q", [("a", "x </response> y"), ("b", "z")], [([("a", "p"), ("b", "q")], "s1")])
+    numbered = with_ids(plain)
+    assert "<id>2</id>" in numbered
+    assert texts(numbered, formats.parse(numbered)["members"]) == texts(plain, formats.parse(plain)["members"])
+
+
+def judge_prompt(tag, original, answers):
+    blocks = "\n".join(
+        f"<model_response>\n            <id>{n}</id>\n            <model>{m}</model>\n            <instance>1</instance>\n"
+        f"            <confidence>0.0</confidence>\n            <response>{text}</response>\n        </model_response>"
+        for n, (m, text) in enumerate(answers, start=1)
+    )
+    return (f"<{tag}>\n    <user_instructions></user_instructions>\n    <original_prompt>{original}</original_prompt>\n"
+            f"    <model_responses>\n        {blocks}\n    </model_responses>\n</{tag}>\n\nYour task is to act as a judge.")
+
+
+def test_a_judge_quotes_its_members_and_its_output_is_one_of_them():
+    for tag in ("pick_one_prompt", "rank_prompt"):
+        prompt = judge_prompt(tag, "Q?", [("a", "one"), ("b", "two")])
+        parsed = formats.parse(prompt)
+        assert (parsed["format"], parsed["iterations"], parsed["output"]) == ("judge", 1, "member")
+        assert texts(prompt, parsed["members"]) == ["one", "two"]
+        assert formats.original_prompt(prompt) == "Q?"
+
+
+def test_manual_context_quotes_earlier_syntheses_only():
+    prompt = arbiter_prompt("Q?", [("a", "x")]).replace(
+        "<no_previous_iterations>No previous iterations available.</no_previous_iterations>",
+        "Human: Q?\n\nAssistant: first synthesis\n\nHuman: refine it\nplease\n\nAssistant: second\nsynthesis",
+    )
+    parsed = formats.parse(prompt)
+    assert (parsed["format"], parsed["history"], parsed["iterations"]) == ("manual_context", "syntheses", 3)
+    assert texts(prompt, parsed["syntheses"]) == ["first synthesis", "second\nsynthesis"]
+    assert [q["iteration"] for q in parsed["members"]] == [3]
+
+
+def test_automatic_context_prompts_quote_no_earlier_iteration():
+    first = arbiter_prompt("Q?", [("a", "x")]).replace(
+        "<no_previous_iterations>No previous iterations available.</no_previous_iterations>", "")
+    parsed = formats.parse(first)
+    assert (parsed["format"], parsed["history"], parsed["syntheses"]) == ("auto_context", "conversation", [])
+    follow_up = (
+        "Here are the refined responses from the models:\n\n<model_response>\n            <id>1</id>\n"
+        "            <model>a</model>\n            <instance>1</instance>\n            <confidence>0.0</confidence>\n"
+        "            <response>y</response>\n        </model_response>\n\n"
+        "Please evaluate these new responses based on the original prompt and your previous feedback."
+    )
+    parsed = formats.parse(follow_up)
+    assert (parsed["format"], parsed["original_prompt"], parsed["history"]) == ("auto_context_follow_up", None, "conversation")
+    assert texts(follow_up, parsed["members"]) == ["y"]
+    # SQL reads only the head: the same family name for every <arbiter_prompt>.
+    assert formats.arbiter_format(first[: formats.PREFIX_LENGTH]) == "arbiter_prompt"
+
+
+def test_an_unknown_format_is_reported_with_its_first_line(logs_db, tmp_path):
+    prototype = "Original prompt: What is 2+2?\n\nResponses from the consortium:\n1. four"
+    logs_db.log("a", "What is 2+2?", "four")
+    logs_db.log("stub-arbiter", prototype, "four")
+    output = logs_db.log("cons", "What is 2+2?", "four")
+    same_question = logs_db.log("cons", "What is 2+2?", "4", seconds=1)
+    result = run_backfill(logs_db.path, tmp_path / "models.txt", "--report", tmp_path / "report.json")
+    assert result.exit_code == 0, result.output
+    review = {r["response_id"]: r for r in json.loads((tmp_path / "report.json").read_text())["review"]}
+    assert review[output]["reason"] == "unknown arbiter format"
+    assert review[output]["evidence"]["previous_prompt_first_line"] == "Original prompt: What is 2+2?"
+    assert review[same_question]["reason"] == "previous row is another output"
