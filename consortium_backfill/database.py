@@ -5,6 +5,7 @@ import os
 import pathlib
 import signal
 import sqlite3
+import time
 import urllib.parse
 
 import click
@@ -171,6 +172,36 @@ def immediate_transaction(conn):
         raise
 
 
+# How long one try may wait for a lock. Waiting to commit holds SQLite's
+# PENDING lock, which keeps every new reader out, llm included (it gives up
+# after 5 s): so wait briefly, step aside, and try again.
+TRY_WAIT_MS = 200
+
+
+def is_busy(error):
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def retried_transaction(conn, work):
+    """work() in an immediate transaction; on a busy lock, roll back, wait, try again until the busy timeout."""
+    busy_timeout_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    pause = 0.05
+    conn.execute(f"PRAGMA busy_timeout = {min(TRY_WAIT_MS, busy_timeout_ms)}")
+    try:
+        while True:
+            try:
+                with immediate_transaction(conn):
+                    return work()
+            except sqlite3.OperationalError as error:
+                if not is_busy(error) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+
+
 def kill_after_statements(conn):
     """CONSORTIUM_BACKFILL_KILL_AFTER=N: SIGKILL this process as its Nth statement from here starts.
 
@@ -195,8 +226,7 @@ def pending_migrations(conn):
 def migrate(conn):
     """Apply the pending migrations in their own transaction; return their names."""
     pending = pending_migrations(conn)
-    with immediate_transaction(conn):
-        schema()["migrations"].apply(utils_db(conn))
+    retried_transaction(conn, lambda: schema()["migrations"].apply(utils_db(conn)))
     return pending
 
 

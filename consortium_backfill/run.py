@@ -36,8 +36,14 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
         kill_after_statements(conn)
         if to_write and not no_backup:
             backup = make_backup(conn, path, backup_path, progress)
-        with progress.phase("Writing"):
-            updated, changes = write(conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat())
+        try:
+            with progress.phase("Writing"):
+                updated, changes = write(conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat())
+        except BaseException:
+            # Nothing was written: a backup of the unchanged file is only clutter.
+            if backup:
+                backup.unlink(missing_ok=True)
+            raise
     summary.update(
         database=str(path),
         dry_run=dry_run,

@@ -1,7 +1,7 @@
 """The write: every change of one backfill, with its run history, in one transaction."""
 import re
 
-from .database import history_tables, immediate_transaction
+from .database import history_tables, retried_transaction
 from .functions import utils_db
 from .sqlfiles import run_sql, schema, sql_text, statements
 
@@ -22,27 +22,31 @@ def fts_update_triggers(conn):
 
 
 def write(conn, params, found_at):
-    """Every write of one backfill, in one transaction that waits for the write lock."""
-    with immediate_transaction(conn):
-        schema()["migrations"].apply(utils_db(conn))
-        triggers = fts_update_triggers(conn)
-        for name, _ in triggers:
-            conn.execute(f"DROP TRIGGER [{name}]")
-        before = conn.total_changes
-        params = dict(params, found_at=found_at)
-        update, *review = statements(sql_text("update"))
-        updated = conn.execute(update, params).rowcount
-        for statement in review:
-            conn.execute(statement, params)
-        runs_table, members_table = history_tables(conn)
-        run_sql(conn, "history", params, runs=runs_table, members=members_table)
-        # Runs linked from consortium_logs.db: their output rows in responses first.
-        update, *history = statements(sql_text("c08_write", runs=runs_table, members=members_table))
-        updated += conn.execute(update, params).rowcount
-        for statement in history:
-            conn.execute(statement, params)
-        for _, sql in triggers:
-            conn.execute(sql)
+    """Every write of one backfill, in one transaction, tried again while others hold the lock."""
+    return retried_transaction(conn, lambda: write_all(conn, params, found_at))
+
+
+def write_all(conn, params, found_at):
+    """The writes themselves, inside the transaction: (rows updated, changes)."""
+    schema()["migrations"].apply(utils_db(conn))
+    triggers = fts_update_triggers(conn)
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER [{name}]")
+    before = conn.total_changes
+    params = dict(params, found_at=found_at)
+    update, *review = statements(sql_text("update"))
+    updated = conn.execute(update, params).rowcount
+    for statement in review:
+        conn.execute(statement, params)
+    runs_table, members_table = history_tables(conn)
+    run_sql(conn, "history", params, runs=runs_table, members=members_table)
+    # Runs linked from consortium_logs.db: their output rows in responses first.
+    update, *history = statements(sql_text("c08_write", runs=runs_table, members=members_table))
+    updated += conn.execute(update, params).rowcount
+    for statement in history:
+        conn.execute(statement, params)
+    for _, sql in triggers:
+        conn.execute(sql)
     return updated, conn.total_changes - before
 
 

@@ -1,5 +1,6 @@
 """One backfill per database at a time; backups that never collide, never empty."""
 import sqlite3
+import subprocess
 
 from consortium_backfill import backup, lock
 from conftest import cli, file_hash, grouped
@@ -76,3 +77,58 @@ def test_a_symlinked_database_is_checked_and_backed_up_beside_the_real_file(logs
         result = cli("backfill", "-d", link, "--models-file", tmp_path / "models.txt")
     assert result.exit_code == 0, result.output
     assert len(list(tmp_path.glob("logs.backup-*.db"))) == 1 and len(grouped(logs_db.path)) == 14
+
+
+NEW_READER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=2)  # `llm logs`, Datasette: a read, then llm's own wait
+print(conn.execute("SELECT count(*) FROM responses").fetchone()[0])
+"""
+
+
+def test_waiting_to_commit_behind_a_reader_never_locks_out_new_readers(logs_db, tmp_path):
+    """A backfill that cannot commit steps aside between short tries: others still read.
+
+    Waiting to commit holds SQLite's PENDING lock, which keeps every new reader
+    of another process out; held for the whole busy timeout, it made them fail.
+    """
+    import sys
+    import time
+
+    from test_safety import backfill_process
+
+    some_runs(logs_db, 5)
+    logs_db.conn.close()
+    reader = sqlite3.connect(logs_db.path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM responses").fetchone()  # a long read, still open
+    process = backfill_process(logs_db.path, tmp_path / "models.txt")
+    try:
+        time.sleep(2.5)  # the backfill has long reached its commit, and waits
+        assert process.poll() is None
+        newcomer = subprocess.run([sys.executable, "-c", NEW_READER, str(logs_db.path)], capture_output=True, text=True)
+        assert newcomer.returncode == 0, newcomer.stderr
+        assert newcomer.stdout.strip() == "40"
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert len(grouped(logs_db.path)) == 35
+    assert len(list(tmp_path.glob("logs.backup-*.db"))) == 1
+
+
+def test_a_backfill_that_gives_up_waiting_leaves_no_backup(logs_db):
+    some_runs(logs_db)
+    before = file_hash(logs_db.path)
+    reader = sqlite3.connect(logs_db.path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM responses").fetchone()
+    try:
+        result = backfill(logs_db.path, "--busy-timeout", "0.5")
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    assert_refused(result, "database is busy")
+    assert file_hash(logs_db.path) == before
+    assert not list(logs_db.path.parent.glob("logs.backup-*"))
