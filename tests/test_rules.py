@@ -370,3 +370,26 @@ def test_rows_are_read_in_ranges_of_5000(logs_db, monkeypatch):
     assert [low for low, _ in reads] == [0] + [high for _, high in reads[:-1]] and reads[-1][1] == last
     assert len(reads) >= 3 and max(high - low for low, high in reads) <= 5000
     assert run["output"] in grouped(logs_db.path)
+
+
+def test_interleaved_runs_are_skipped_and_their_review_rows_name_the_likely_final_arbiters(logs_db, tmp_path):
+    """Two runs finishing together in parallel processes: A's output lands after B's final arbiter."""
+    for model, text in [("a", "A1"), ("b", "A2")]:
+        logs_db.log(model, "<prompt>Question A</prompt>", text)
+    a_final = logs_db.log("stub-arbiter", arbiter_prompt("Question A", [("a", "A1"), ("b", "A2")]),
+                          arbiter_response("answer A"))
+    for model, text in [("a", "B1"), ("b", "B2")]:
+        logs_db.log(model, "<prompt>Question B</prompt>", text)
+    b_final = logs_db.log("stub-arbiter", arbiter_prompt("Question B", [("a", "B1"), ("b", "B2")]),
+                          arbiter_response("answer B"))
+    a_output = logs_db.log("cons", "Question A", "answer A")
+    b_output = logs_db.log("cons", "Question B", "answer B")
+    report = backfill_with_report(logs_db, tmp_path)
+    assert skipped(report) == {
+        a_output: "original prompt does not match",
+        b_output: "previous row is another output",
+    }
+    hints = {r["response_id"]: r["evidence"]["likely_final_arbiter_id"] for r in report["review"]
+             if r["kind"] == "skipped_run"}
+    assert hints == {a_output: a_final, b_output: b_final}
+    assert grouped(logs_db.path) == {}

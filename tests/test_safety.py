@@ -240,6 +240,7 @@ def test_no_backup_when_there_is_nothing_to_group(logs_db, tmp_path):
 def test_default_backup_sits_beside_the_database(logs_db):
     some_runs(logs_db)
     result = cli("backfill", "-d", logs_db.path, "--models-file", logs_db.path.parent / "models.txt")
+    assert result.exit_code == 0, result.output
     backups = list(logs_db.path.parent.glob("logs.backup-*.db"))
     assert len(backups) == 1 and f"Backup: {backups[0]}" in result.output
 
