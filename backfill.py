@@ -28,6 +28,13 @@ def parse_window(value):
     return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
+def command_name():
+    """How the user called this tool, for the next command the summary suggests:
+    consortium-backfill, llm consortium-backfill, or python backfill.py."""
+    path = click.get_current_context().find_root().command_path
+    return f"python {path}" if path.endswith(".py") else path
+
+
 def expand_user(ctx, param, value):
     """~/logs.db as the shell would read it, also when quoted (make passes paths quoted)."""
     return value.expanduser() if value is not None else None
@@ -143,7 +150,7 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
             report_path=report, started=started, progress=Progress.for_stderr(quiet),
         )
     if not quiet:
-        print_summary(summary)
+        print_summary(summary, command_name())
 
 
 @cli.command()

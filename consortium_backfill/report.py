@@ -1,5 +1,6 @@
 """What a backfill tells the user: the printed summary and the JSON report."""
 import json
+import shlex
 import sqlite3
 
 import click
@@ -21,51 +22,91 @@ def write_report(conn, path, summary):
         raise Problem(f"{path}: cannot write the report{done}: {error.strerror or error}")
 
 
-def print_summary(summary):
-    lines = [
-        f"Database: {summary['database']}" + ("  (dry run: nothing written)" if summary["dry_run"] else ""),
-        f"Consortium output rows not yet grouped: {summary['output_rows_found']}",
-        f"Runs grouped: {summary['runs_grouped']}",
-        f"Runs skipped: {sum(summary['runs_skipped'].values())}",
-    ]
-    lines += [f"  {reason}: {count}" for reason, count in summary["runs_skipped"].items()]
+def print_summary(summary, command="consortium-backfill"):
+    click.echo("\n".join(summary_lines(summary, command)))
+
+
+FLAGS = [
+    ("flag 0, member or final output", ["member", "final_output"]),
+    ("flag 1, final arbiter", ["final_arbiter"]),
+    ("flag 2, intermediate arbiter", ["intermediate_arbiter"]),
+]
+ROLE_NAMES = {"member": "members", "final_output": "final outputs"}
+
+
+def summary_lines(summary, command="consortium-backfill"):
+    """The summary a person reads in five seconds: what was grouped (or would be, in a
+    dry run), what was left for review and the command to look at it, every file written."""
+    dry = summary["dry_run"]
     roles = summary["rows_by_role"]
-    verb = "Rows to update" if summary["dry_run"] else "Rows updated"
-    if summary["orphan_runs_grouped"]:
-        lines.append(f"Orphan runs grouped (--include-orphans): {summary['orphan_runs_grouped']}")
-    lines.append(f"{verb}: {summary['rows_updated'] if not summary['dry_run'] else sum(roles.values())}")
-    lines += [
-        f"  final outputs (0): {roles['final_output']}",
-        f"  members (0): {roles['member']}",
-        f"  final arbiters (1): {roles['final_arbiter']}",
-        f"  intermediate arbiters (2): {roles['intermediate_arbiter']}",
-        f"Orphan arbiter rows (in no run): {summary['orphan_arbiter_rows']}",
-    ]
+    eras = summary["runs_by_era"]
+    runs = sum(eras.values()) + summary["orphan_runs_grouped"]
+    rows = sum(roles.values()) if dry else summary["rows_updated"]
+    lines = [f"Database: {summary['database']}" + ("  (dry run: nothing written)" if dry else "")]
+    if runs == 0 and rows == 0:
+        before = summary["consortium_output_rows"]["already_grouped"]
+        lines.append(f"Nothing new: no run left to group ({before} output rows grouped before).")
+    else:
+        lines.append(f"{'Runs to group' if dry else 'Runs grouped'}: {runs}")
+        if eras["linked from consortium_logs.db"]:
+            lines += [f"  {era}: {count}" for era, count in eras.items()]
+            lines += [f"    by {basis}: {count}" for basis, count in summary["runs_linked_by"].items()]
+        if summary["orphan_runs_grouped"]:
+            lines.append(f"  arbiter chains with no output row (--include-orphans): {summary['orphan_runs_grouped']}")
+        lines.append(f"{'Rows to update' if dry else 'Rows updated'}: {rows}, by is_arbiter_response flag:")
+        for flag, names in FLAGS:
+            count = sum(roles[name] for name in names)
+            parts = [f"{roles[name]} {ROLE_NAMES[name]}" for name in names if len(names) > 1]
+            lines.append(f"  {flag}: {count}" + (f" ({', '.join(parts)})" if parts else ""))
+    skipped = sum(summary["runs_skipped"].values())
+    if skipped:
+        lines.append(f"Runs skipped, left for review: {skipped}")
+        lines += [f"  {reason}: {count}" for reason, count in summary["runs_skipped"].items()]
+    orphans = summary["orphan_arbiter_rows"]
+    if orphans:
+        lines.append(f"Arbiter rows in no run (llm consortium run, failed runs), left for review: {orphans}")
     lines += consortium_logs_lines(summary)
-    if summary["backup"]:
-        lines.append(f"Backup: {summary['backup']}")
+    for label, key in [("Backup", "backup"), ("Report", "report")]:
+        if summary.get(key):
+            lines.append(f"{label}: {summary[key]}")
+    lines += next_steps(summary, command, skipped, orphans)
     lines.append(f"Time: {summary['seconds']:.2f} s")
-    click.echo("\n".join(lines))
+    return lines
+
+
+def next_steps(summary, command, skipped, orphans):
+    """The command to run next, when something was left for a person."""
+    database = "-d " + shlex.quote(summary["database"])
+    models = " -m " + shlex.quote(summary["models_file"]) if summary.get("models_file") else ""
+    review = skipped + orphans + sum(summary["consortium_logs_review"].values())
+    steps = []
+    if summary["dry_run"] and (sum(summary["runs_by_era"].values()) or summary["orphan_runs_grouped"]):
+        steps.append("the same command without --dry-run   (writes it, after a backup)")
+    if review and not summary["dry_run"]:
+        steps.append(f"{command} browse {database}   (the review page: each row and its evidence)")
+    if review:
+        steps.append(f"{command} explain ROW_ID {database}{models}   (why that row is in no run)")
+    if orphans and not summary.get("include_orphans"):
+        steps.append(f"{command} backfill {database}{models} --include-orphans   (a run for each chain of arbiter rows)")
+    return ["Next:"] + [f"  {step}" for step in steps] if steps else []
 
 
 def consortium_logs_lines(summary):
-    """Both eras side by side, and every consortium output row accounted for."""
+    """The consortium_logs.db of llm-consortium 0.8+, and, when that era is in play,
+    every consortium output row accounted for."""
     clogs = summary["consortium_logs"]
-    eras = summary["runs_by_era"]
     rows = summary["consortium_output_rows"]
     lines = [
         f"consortium_logs.db: {clogs} ({summary['consortium_logs_runs']} runs"
         + (")" if summary["consortium_logs_runs"] else ": no consortium_runs, nothing to link to)")
-        if clogs else "consortium_logs.db: none found (runs of llm-consortium 0.8+ cannot be linked)",
-        "Runs by era:",
+        if clogs else "consortium_logs.db: none found (runs of llm-consortium 0.8+ cannot be linked)"
     ]
-    lines += [f"  {era}: {count}" for era, count in eras.items()]
-    lines += [f"    by {basis}: {count}" for basis, count in summary["runs_linked_by"].items()]
-    lines.append(
-        f"Consortium output rows: {rows['in_responses'] + rows['in_turns']} "
-        f"({rows['in_responses']} in responses, {rows['in_turns']} in turns) = "
-        f"{rows['already_grouped']} grouped before + {rows['grouped']} grouped now + "
-        f"{rows['skipped']} skipped + {rows['for_review']} not linked, for review"
-    )
+    if clogs or rows["in_turns"] or rows["for_review"]:
+        lines.append(
+            f"Consortium output rows: {rows['in_responses'] + rows['in_turns']} "
+            f"({rows['in_responses']} in responses, {rows['in_turns']} in turns) = "
+            f"{rows['already_grouped']} grouped before + {rows['grouped']} grouped now + "
+            f"{rows['skipped']} skipped + {rows['for_review']} not linked, for review"
+        )
     lines += [f"consortium_logs.db review ({kind}): {count}" for kind, count in summary["consortium_logs_review"].items()]
     return lines

@@ -50,6 +50,9 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
         rows_updated=updated,
         changes=changes,
         backup=str(backup) if backup else None,
+        report=str(report_path) if report_path else None,
+        include_orphans=include_orphans,
+        models_file=str(models_file) if models_file else None,
         seconds=round(time.perf_counter() - started, 3),
     )
     if report_path:

@@ -83,7 +83,7 @@ def test_explain_rows_in_no_run(logs_db):
 def test_include_orphans_gives_each_chain_its_own_run(logs_db):
     orphan = logs_db.run("cons", "No output", [[("a", "o1"), ("b", "o2")], [("a", "o3"), ("b", "o4")]], output=False)
     result = run_backfill(logs_db.path, logs_db.path.parent / "models.txt", "--include-orphans")
-    assert "Orphan runs grouped (--include-orphans): 1" in result.output
+    assert "arbiter chains with no output row (--include-orphans): 1" in result.output
     rows = grouped(logs_db.path)
     ids = orphan["members"] + orphan["intermediate"] + [orphan["final"]]
     assert {rows[i][0] for i in ids} == {rows[orphan["final"]][0]}

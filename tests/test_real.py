@@ -141,7 +141,7 @@ def test_verify_passes_and_a_second_run_changes_nothing(real_db, tmp_path):
     assert result.exit_code == 0, result.output
     before = file_hash(path)
     again = run_backfill(path, models, "--report", tmp_path / "again.json")
-    assert again.exit_code == 0 and "Rows updated: 0" in again.output
+    assert again.exit_code == 0 and "Nothing new: no run left to group" in again.output
     assert json.loads((tmp_path / "again.json").read_text())["changes"] == 0
     assert file_hash(path) == before
 

@@ -273,7 +273,7 @@ def test_second_run_changes_nothing_and_new_runs_are_picked_up(logs_db, tmp_path
     first = grouped(logs_db.path)
     before = file_hash(logs_db.path)
     again = run_backfill(logs_db.path, tmp_path / "models.txt", "--report", tmp_path / "again.json")
-    assert "Rows updated: 0" in again.output
+    assert "Nothing new: no run left to group" in again.output
     assert json.loads((tmp_path / "again.json").read_text())["changes"] == 0
     assert file_hash(logs_db.path) == before
     new = logs_db.run("cons", "Later question", [[("a", "later a"), ("b", "later b")]])

@@ -94,7 +94,7 @@ def test_read_only_commands_after_a_crash_that_left_a_hot_journal(logs_db, tmp_p
     assert crash.returncode == -9 and logs_db.path.with_name("logs.db-journal").stat().st_size
     dry = cli("backfill", "-d", logs_db.path, "-m", tmp_path / "models.txt", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "Runs grouped: 5" in dry.output
+    assert "Runs to group: 5" in dry.output
     assert cli("verify", "-d", logs_db.path).exit_code == 0
     conn = sqlite3.connect(logs_db.path)
     assert conn.execute("SELECT count(*) FROM responses WHERE response LIKE '%changed'").fetchone()[0] == 0
