@@ -7,6 +7,7 @@ import json
 
 from . import consortium_logs, formats, runid
 from .chains import resolve_chains
+from .chat_turns import drop_earlier_turns
 from .database import history_tables
 from .names import load_names
 from .progress import QUIET
@@ -89,7 +90,7 @@ def analyse(conn, params, progress=QUIET):
             advance(high - low)
     conn.execute("CREATE INDEX temp.candidates_by_response ON candidates (response_hash)")
     conn.execute("CREATE INDEX temp.candidates_by_synthesis ON candidates (synthesis_hash)")
-    run_sql(conn, "foreign_history", params)
+    drop_earlier_turns(conn, params)
     grouped = [row[0] for row in conn.execute("SELECT run_rid FROM runs WHERE skip_reason IS NULL ORDER BY run_rid")]
     claimed = set()
     with progress.phase("Matching", 3 * len(grouped), "runs") as advance:

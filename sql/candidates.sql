@@ -33,7 +33,7 @@ WHERE format IS NOT NULL OR in_window;
 
 -- Arbiter rows an earlier backfill already grouped, inside some run's window:
 -- never claimed again, but a later `llm chat` turn may quote them
--- (sql/foreign_history.sql).
+-- (sql/earlier_arbiters.sql).
 INSERT INTO grouped_arbiters (rid, arbiter_format, synthesis_hash, response_hash)
 SELECT rid, format, content_hash(synthesis_text(format, CAST(response AS BLOB))), content_hash(CAST(response AS BLOB))
 FROM (

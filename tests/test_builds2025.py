@@ -13,17 +13,11 @@ import pytest
 from conftest import cli, grouped, grouped_runs, run_backfill
 
 FLAGS = {"member": 0, "final_output": 0, "final_arbiter": 1, "intermediate_arbiter": 2}
-CHAT_HISTORY = "history quotes a run of another prompt (llm chat turn)"
-# (family, run label) -> why the backfill leaves that run for review.
+# (family, run label) -> why the backfill leaves that run for review. Other
+# `llm chat` turns 2 (whose history quotes turn 1's iterations first) are grouped.
 SKIPPED = {
-    # One orchestrator per `llm chat` session: turn 2's arbiter quotes turn 1's
-    # iterations as its own history (B, C, D), or turn 1's exchange (manual context).
-    ("B", "chat-turn2"): CHAT_HISTORY,
-    ("C", "chat-turn2"): CHAT_HISTORY,
-    ("D", "chat-turn2"): CHAT_HISTORY,
-    ("F1", "chat-manual-turn2"): CHAT_HISTORY,
-    ("F2", "chat-manual-turn2"): CHAT_HISTORY,
-    # Automatic context: turn 2's arbiter goes on in turn 1's llm conversation.
+    # Automatic context: turn 2's arbiter goes on in turn 1's llm conversation, and
+    # nothing but time tells where turn 2 starts in it.
     ("F2", "chat-turn2"): "automatic-context chain starts at another prompt (llm chat turn)",
 }
 

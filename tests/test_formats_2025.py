@@ -86,3 +86,33 @@ def test_an_unknown_format_is_reported_with_its_first_line(logs_db, tmp_path):
     assert review[output]["reason"] == "unknown arbiter format"
     assert review[output]["evidence"]["previous_prompt_first_line"] == "Original prompt: What is 2+2?"
     assert review[same_question]["reason"] == "previous row is another output"
+
+
+def test_a_chat_turn_drops_the_earlier_turns_iterations_only_when_they_come_first(logs_db, tmp_path):
+    """Turn 2's history quotes turn 1's iteration first: turn 2 is grouped alone, from
+    iteration 1. A history whose foreign iteration comes after its own is skipped."""
+    from builder import arbiter_prompt, arbiter_response
+
+    turn1 = logs_db.run("cons", "Turn one?", [[("a", "t1 a"), ("b", "t1 b")]])
+    turn1_history = ([("a", "t1 a"), ("b", "t1 b")], "cons synthesis 1 of Turn one?")
+    members = [logs_db.log(m, "<prompt>Turn two?</prompt>", text) for m, text in [("a", "t2 a"), ("b", "t2 b")]]
+    final = logs_db.log("stub-arbiter", arbiter_prompt("Turn two?", [("a", "t2 a"), ("b", "t2 b")], [turn1_history]),
+                        arbiter_response("turn two synthesis"))
+    turn2 = logs_db.log("cons", "Turn two?", "turn two synthesis")
+    # Own iteration first, then another prompt's: not a chat turn's shape.
+    own = logs_db.log("stub-arbiter", arbiter_prompt("Mixed?", [("a", "m1")]), arbiter_response("mixed one"))
+    logs_db.log("a", "<prompt>Mixed?</prompt>", "m2")
+    mixed_final = logs_db.log("stub-arbiter", arbiter_prompt(
+        "Mixed?", [("a", "m2")], [([("a", "m1")], "mixed one"), turn1_history]), arbiter_response("mixed two"))
+    mixed = logs_db.log("cons", "Mixed?", "mixed two")
+    result = run_backfill(logs_db.path, tmp_path / "models.txt", "--report", tmp_path / "report.json")
+    assert result.exit_code == 0, result.output
+    rows = logs_db.rows()
+    assert {i for i, (c, _) in rows.items() if c == rows[turn2][0]} == {*members, final, turn2}
+    assert {i for i, (c, _) in rows.items() if c == rows[turn1["output"]][0]} == {
+        *turn1["members"], turn1["final"], turn1["output"]}
+    iterations = dict(logs_db.conn.execute("SELECT response_id, iteration FROM consortium_members"))
+    assert {iterations[i] for i in [*members, final, turn2]} == {1}
+    review = {r["response_id"]: r["reason"] for r in json.loads((tmp_path / "report.json").read_text())["review"]}
+    assert review[mixed] == "history quotes a run of another prompt (llm chat turn)"
+    assert rows[mixed_final][0] is None and rows[own][0] is None
