@@ -3,9 +3,12 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+import types
 
 import pytest
 
+from consortium_backfill import errors
 from builder import LogsDB, arbiter_prompt, arbiter_response
 from conftest import FIXTURES, cli, file_hash, grouped, run_backfill
 
@@ -259,3 +262,28 @@ def test_without_llm_user_path_the_database_is_in_llms_user_directory(tmp_path, 
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     result = cli("verify")
     one_line_refusal(result, f"no database at {tmp_path / '.config' / 'io.datasette.llm' / 'logs.db'}")
+
+
+@pytest.mark.parametrize(
+    "message,said",
+    [
+        ("database is locked", "logs.db: database is busy (another process holds a lock on it): database is locked"),
+        ("database is busy", "logs.db: database is busy (another process holds a lock on it): database is busy"),
+        ("attempt to write a readonly database", "logs.db: cannot write: attempt to write a readonly database"),
+        ("file is read-only", "logs.db: cannot write: file is read-only"),
+        ("no such table: responses", "logs.db: no such table: responses"),
+    ],
+)
+def test_each_sqlite_error_is_one_line_naming_the_file(message, said):
+    problem = errors.database_error("logs.db", sqlite3.OperationalError(message))
+    assert problem.exit_code == 2 and problem.format_message() == said
+
+
+def test_a_full_disk_names_the_fuller_folder(tmp_path, monkeypatch):
+    free = {str(tmp_path): 5_000_000, tempfile.gettempdir(): 900_000_000}
+    monkeypatch.setattr(errors.shutil, "disk_usage", lambda folder: types.SimpleNamespace(free=free[str(folder)]))
+    said = errors.database_error(tmp_path / "logs.db", sqlite3.OperationalError("database or disk is full"))
+    assert said.format_message() == (
+        f"{tmp_path / 'logs.db'}: disk full: the database's folder, {tmp_path}, has 5 MB free "
+        f"(TMPDIR, where SQLite keeps its temporary tables {tempfile.gettempdir()} has 900 MB); nothing was written"
+    )
