@@ -6,6 +6,7 @@ calls the module named after what it does.
 """
 import pathlib
 import re
+import shlex
 import sys
 import time
 
@@ -29,10 +30,16 @@ def parse_window(value):
 
 
 def command_name():
-    """How the user called this tool, for the next command the summary suggests:
-    consortium-backfill, llm consortium-backfill, or python backfill.py."""
+    """How the user called this tool, for the next commands the summary suggests, so
+    that they work as printed: consortium-backfill, llm consortium-backfill, or this
+    file run by this Python (.venv/bin/python backfill.py)."""
     path = click.get_current_context().find_root().command_path
-    return f"python {path}" if path.endswith(".py") else path
+    if not path.endswith(".py"):
+        return path
+    python = pathlib.Path(sys.executable)
+    if python.is_relative_to(pathlib.Path.cwd()):
+        python = python.relative_to(pathlib.Path.cwd())
+    return f"{shlex.quote(str(python))} {shlex.quote(sys.argv[0])}"
 
 
 def expand_user(ctx, param, value):
