@@ -354,3 +354,28 @@ def test_the_database_itself_is_no_consortium_logs(era, tmp_path):
     result = run_backfill(path, models, "--consortium-logs", path, exit_code=2)
     assert "is the database itself" in result.output
     assert file_hash(path) == before
+
+
+def test_foreign_keys_to_responses_fail_only_for_rows_kept_elsewhere(era, tmp_path):
+    """The run tables' foreign keys name responses(id); a linked run's calls live in
+    consortium_logs.db and its output may be in turns. Those, and nothing else, are
+    what PRAGMA foreign_key_check lists."""
+    path, models, truth = era
+    backfill_with_report(path, models, tmp_path)
+    conn = sqlite3.connect(path)
+    try:
+        for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check").fetchall():
+            assert parent == "responses"
+            if table == "consortium_members":
+                logged_in, role = conn.execute(
+                    "SELECT logged_in, role FROM consortium_members WHERE rowid = ?", [rowid]).fetchone()
+                assert logged_in != "logs.db" or role == "final_output"
+            elif table == "consortium_runs":
+                assert conn.execute("SELECT source FROM consortium_runs WHERE rowid = ?", [rowid]).fetchone() == (
+                    "consortium_logs.db",)
+            else:
+                assert table == "consortium_backfill_review"
+                kind = conn.execute("SELECT kind FROM consortium_backfill_review WHERE rowid = ?", [rowid]).fetchone()[0]
+                assert kind in ("failed_run", "missing_member", "unlinked_output")
+    finally:
+        conn.close()
