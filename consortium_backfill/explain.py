@@ -19,6 +19,18 @@ RULES = {
 }
 
 
+# Automatic context (formats/auto_context.py, chains.py) and the runs whose final
+# arbiter quotes no earlier member (manual and automatic context).
+CHAIN_RULE = (
+    "it is an earlier arbiter call in the llm conversation of final arbiter {quoted_by} (same conversation_id), "
+    "reached through that run's own arbiter prompts back to the one asked about the output's prompt"
+)
+EARLIER_MEMBER_RULE = (
+    "its response equals, byte for byte, an answer quoted in the <{source}> of arbiter {quoted_by}, "
+    "the run's iteration {iteration} arbiter"
+)
+
+
 def explain(conn, columns, path, row_id, models_file, window, consortium_logs_path=None):
     """The paragraph `backfill.py explain ROW_ID` prints, for a row of responses or llm's turns."""
     conn.row_factory = sqlite3.Row
@@ -98,6 +110,10 @@ def describe(row_id, fact):
         where += f", member {fact['member_index']}"
     name = fact["config_name"] or "an orphan run, no output row"
     rule = RULES[fact["role"]]
+    if fact["source"] == "conversation chain":
+        rule = CHAIN_RULE
+    elif fact["role"] == "member" and fact["quoted_by"] != fact["final_arbiter_response_id"]:
+        rule = EARLIER_MEMBER_RULE
     if fact["role"] == "final_arbiter" and not fact["output_id"]:
         rule = "it is the last arbiter of a chain no output row follows, grouped by --include-orphans"
     rule = rule.format(**dict(fact, quoted_by_or_arbiter=fact["final_arbiter_response_id"]))

@@ -90,3 +90,20 @@ def test_verify_checks_what_each_build_allows(build_db):
     assert result.exit_code == 0, result.output
     again = run_backfill(path, models)
     assert again.exit_code == 0 and "Nothing new: no run left to group" in again.output
+
+
+def test_explain_names_the_conversation_and_the_arbiter_that_quotes_an_earlier_member(tmp_path):
+    from conftest import FIXTURES, TRUTHS
+
+    combo = "llm0.25-ff27a65"
+    path = tmp_path / "logs.db"
+    path.write_bytes((FIXTURES / combo / "logs.db").read_bytes())
+    run_backfill(path, FIXTURES / combo / "consortium_models.txt")
+    run = next(r for r in TRUTHS[combo]["runs"] if r["label"] == "iter3")
+    first_arbiter = next(r["id"] for r in run["rows"] if r["role"] == "intermediate_arbiter" and r["iteration"] == 1)
+    final = next(r["id"] for r in run["rows"] if r["role"] == "final_arbiter")
+    member = next(r["id"] for r in run["rows"] if r["role"] == "member" and r["iteration"] == 1)
+    said = cli("explain", first_arbiter, "-d", path).output
+    assert f"in the llm conversation of final arbiter {final}" in said
+    said = cli("explain", member, "-d", path).output
+    assert f"<model_responses> of arbiter {first_arbiter}, the run's iteration 1 arbiter" in said
