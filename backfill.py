@@ -10,16 +10,25 @@ import shlex
 import sys
 import time
 
-import click
+try:
+    import click
 
-from consortium_backfill import browse as browsing
-from consortium_backfill import explain as explaining
-from consortium_backfill import run
-from consortium_backfill import verify as verifying
-from consortium_backfill.database import connection, migrate as apply_migrations, resolve_database
-from consortium_backfill.progress import Progress
-from consortium_backfill.report import print_summary
-from consortium_backfill.verify import NothingToVerify
+    from consortium_backfill import browse as browsing
+    from consortium_backfill import explain as explaining
+    from consortium_backfill import run
+    from consortium_backfill import verify as verifying
+    from consortium_backfill.database import connection, migrate as apply_migrations, resolve_database
+    from consortium_backfill.progress import Progress
+    from consortium_backfill.report import print_summary
+    from consortium_backfill.verify import NothingToVerify
+except ModuleNotFoundError as missing:
+    # `python backfill.py` from a clone, outside the project's venv: say how to run it.
+    if missing.name not in ("click", "sqlite_utils", "ksuid"):
+        raise
+    sys.exit(
+        f"backfill.py needs {missing.name}, which this Python lacks: run `make venv`, then "
+        ".venv/bin/python backfill.py ..., or install the command: pip install . (README, Install)"
+    )
 
 
 def parse_window(value):
