@@ -73,7 +73,7 @@ def test_every_run_of_a_git_build_is_grouped_exactly_or_skipped_with_its_reason(
 
 def test_no_row_of_a_git_build_is_grouped_wrongly(build_db):
     """Whatever the backfill groups, it groups with the rows of one recorded run,
-    with --include-orphans too."""
+    with --include-orphans too; and that groups each run without output whole."""
     path, models, truth = build_db
     assert run_backfill(path, models, "--include-orphans").exit_code == 0
     run_of = {row["id"]: run["label"] for run in truth["runs"] for row in run["rows"]}
@@ -81,6 +81,13 @@ def test_no_row_of_a_git_build_is_grouped_wrongly(build_db):
     for response_id, (consortium_id, _) in grouped(path).items():
         by_group.setdefault(consortium_id, set()).add(run_of.get(response_id, "plain"))
     assert all(len(labels) == 1 and "plain" not in labels for labels in by_group.values()), by_group
+    # Runs without an output row (`consortium run`, --no-log) are each one orphan run, whole.
+    rows = grouped(path)
+    for run in truth["runs"]:
+        if not run["has_output"] and any(row["role"] == "final_arbiter" for row in run["rows"]):
+            ids = {row["id"] for row in run["rows"]}
+            (consortium_id,) = {rows.get(i, (None,))[0] for i in ids}
+            assert consortium_id and {i for i, (c, _) in rows.items() if c == consortium_id} == ids, run["label"]
 
 
 def test_verify_checks_what_each_build_allows(build_db):
