@@ -16,7 +16,7 @@ db_arg = $(if $(DB),-d "$(DB)")
 models_arg = $(if $(MODELS),--models-file "$(MODELS)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo backfill verify explain migrate browse test test-llm036 package-check bench fixtures mutate clean
+.PHONY: help venv demo backfill verify explain migrate undo browse test test-llm036 package-check bench fixtures mutate clean
 
 ## make help: this list
 help:
@@ -54,6 +54,10 @@ explain: venv
 ## make migrate [DB=logs.db]: add the columns, index and tables alone
 migrate: venv
 	$(PY) backfill.py migrate $(db_arg)
+
+## make undo [DB=logs.db] [ID=3]: revert the latest backfill (or backfill ID); rows logged since are kept
+undo: venv
+	$(PY) backfill.py undo $(if $(ID),"$(ID)") $(db_arg)
 
 ## make browse [DB=logs.db] [ARGS="--port 8002"]: Datasette, every run and row a link
 browse: venv

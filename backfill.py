@@ -15,7 +15,8 @@ try:
 
     from consortium_backfill import browse as browsing
     from consortium_backfill import explain as explaining
-    from consortium_backfill import run
+    from consortium_backfill import changes, run
+    from consortium_backfill import undo as undoing
     from consortium_backfill import verify as verifying
     from consortium_backfill.database import connection, migrate as apply_migrations, resolve_database
     from consortium_backfill.progress import Progress
@@ -228,6 +229,49 @@ def migrate(database, busy_timeout):
     with connection(path, busy_timeout, write=True) as (conn, _):
         pending = apply_migrations(conn)
     click.echo(f"{path}: applied {', '.join(pending)}" if pending else f"{path}: already up to date")
+
+
+@cli.command()
+@database_option
+@busy_option
+def history(database, busy_timeout):
+    """List the backfills recorded in the database, for `undo`.
+
+    \b
+    Example:
+        python backfill.py history -d logs.db
+    """
+    path = resolve_database(database)
+    with connection(path, busy_timeout, write=False) as (conn, _):
+        entries = changes.history(conn)
+    if not entries:
+        click.echo(f"{path}: no backfill recorded")
+    for backfill_id, command, started_at, rows_changed, undone_at in entries:
+        state = f"undone {undone_at}" if undone_at else "can be undone"
+        click.echo(f"{backfill_id}  {started_at}  {command}: {rows_changed} changes  ({state})")
+
+
+@cli.command()
+@click.argument("backfill_id", required=False)
+@database_option
+@busy_option
+def undo(backfill_id, database, busy_timeout):
+    """Undo the latest backfill, or the one named by its id or time (see `history`).
+
+    Restores consortium_id, is_arbiter_response and the project's own tables
+    exactly as they were before it, and keeps every row logged since.
+
+    \b
+    Examples:
+        python backfill.py undo -d logs.db
+        python backfill.py undo 3 -d logs.db
+    """
+    path = resolve_database(database)
+    with connection(path, busy_timeout, write=True) as (conn, _):
+        undone, restored, left = undoing.undo(conn, backfill_id)
+    click.echo(f"{path}: backfill {undone} undone: {restored} rows restored")
+    if left:
+        click.echo(f"  {left} rows changed since by something else were left as they are")
 
 
 @cli.command(context_settings=dict(ignore_unknown_options=True))

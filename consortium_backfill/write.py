@@ -1,6 +1,7 @@
 """The write: every change of one backfill, with its run history, in one transaction."""
 import re
 
+from . import changes
 from .database import history_tables, retried_transaction
 from .functions import utils_db
 from .sqlfiles import run_sql, schema, sql_text, statements
@@ -32,7 +33,7 @@ def write_all(conn, params, found_at):
     triggers = fts_update_triggers(conn)
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER [{name}]")
-    before = conn.total_changes
+    backfill_id = changes.start(conn, "backfill")
     params = dict(params, found_at=found_at)
     update, *review = statements(sql_text("update"))
     updated = conn.execute(update, params).rowcount
@@ -45,9 +46,10 @@ def write_all(conn, params, found_at):
     updated += conn.execute(update, params).rowcount
     for statement in history:
         conn.execute(statement, params)
+    recorded = changes.finish(conn, backfill_id)
     for _, sql in triggers:
         conn.execute(sql)
-    return updated, conn.total_changes - before
+    return updated, recorded
 
 
 def new_review_rows(conn):

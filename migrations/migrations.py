@@ -168,3 +168,29 @@ def m006_run_sources(db):
             db[runs].add_column(column, str)
     if "logged_in" not in db[members].columns_dict:
         db[members].add_column("logged_in", str)
+
+
+@migrations()
+def m007_change_log(db):
+    # What each backfill changed, recorded in its own transaction, so that
+    # `undo` restores exactly that and keeps every row llm logged since.
+    if not db["consortium_backfill_log"].exists():
+        db["consortium_backfill_log"].create(
+            {"id": int, "command": str, "started_at": str, "rows_changed": int, "undone_at": str},
+            pk="id",
+        )
+    if not db["consortium_backfill_changes"].exists():
+        db["consortium_backfill_changes"].create(
+            {
+                "id": int,
+                "backfill_id": int,
+                "table_name": str,
+                "action": str,
+                "response_rowid": int,
+                "old": str,
+                "new": str,
+            },
+            pk="id",
+            foreign_keys=[("backfill_id", "consortium_backfill_log", "id")],
+        )
+        db["consortium_backfill_changes"].create_index(["backfill_id"], if_not_exists=True)

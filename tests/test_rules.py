@@ -168,12 +168,12 @@ def test_rows_already_grouped_are_never_changed(logs_db):
 
 
 def dump(path):
-    """Every table's rows, with the two backfilled columns left out of responses."""
+    """Every table's rows but the project's own, with the two backfilled columns left out of responses."""
     conn = sqlite3.connect(path)
     tables = [
         name
         for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        if not name.startswith(("_sqlite_migrations", "consortium_backfill_review", "consortium_runs", "consortium_members", "sqlite_"))
+        if not name.startswith(("_sqlite_migrations", "consortium_backfill_", "consortium_runs", "consortium_members", "sqlite_"))
     ]
     result = {}
     for table in tables:

@@ -1,0 +1,141 @@
+"""The change log behind `undo`: what each backfill changed, and putting it back.
+
+While a backfill writes, TEMP triggers (they live in our connection only:
+llm never sees them) copy every change to responses' two columns and to the
+project's own tables into consortium_backfill_changes, in the same
+transaction. `undo` replays that record backwards: the two columns and the
+project's tables as they were, every row logged since left alone.
+"""
+import datetime
+import json
+
+from .database import history_tables
+from .errors import Problem
+
+RESPONSES_TRIGGER = """
+CREATE TEMP TRIGGER consortium_backfill_log_responses
+AFTER UPDATE OF consortium_id, is_arbiter_response ON main.responses
+BEGIN
+    INSERT INTO consortium_backfill_changes (backfill_id, table_name, action, response_rowid, old, new)
+    VALUES (
+        {backfill_id}, 'responses', 'update', OLD.rowid,
+        json_object('id', OLD.id, 'consortium_id', OLD.consortium_id, 'is_arbiter_response', OLD.is_arbiter_response),
+        json_object('consortium_id', NEW.consortium_id, 'is_arbiter_response', NEW.is_arbiter_response)
+    );
+END
+"""
+
+ROW_TRIGGER = """
+CREATE TEMP TRIGGER [consortium_backfill_log_{action}_{table}]
+AFTER {event} ON main.[{table}]
+BEGIN
+    INSERT INTO consortium_backfill_changes (backfill_id, table_name, action, old, new)
+    VALUES ({backfill_id}, '{table}', '{action}', {old}, {new});
+END
+"""
+
+
+def project_tables(conn):
+    runs, members = history_tables(conn)
+    return [runs, members, "consortium_backfill_review"]
+
+
+def row_json(conn, table, alias):
+    columns = [row[1] for row in conn.execute(f"PRAGMA main.table_info([{table}])")]
+    return "json_object({})".format(", ".join(f"'{c}', {alias}.[{c}]" for c in columns))
+
+
+def start(conn, command):
+    """Inside the write transaction: a log entry and the triggers that fill it; returns its id."""
+    backfill_id = conn.execute(
+        "INSERT INTO consortium_backfill_log (command, started_at) VALUES (?, ?)",
+        [command, datetime.datetime.now(datetime.timezone.utc).isoformat()],
+    ).lastrowid
+    conn.execute(RESPONSES_TRIGGER.format(backfill_id=backfill_id))
+    for table in project_tables(conn):
+        for action, event, old, new in (
+            ("insert", "INSERT", "NULL", row_json(conn, table, "NEW")),
+            ("delete", "DELETE", row_json(conn, table, "OLD"), "NULL"),
+        ):
+            conn.execute(ROW_TRIGGER.format(
+                action=action, event=event, table=table, backfill_id=backfill_id, old=old, new=new))
+    return backfill_id
+
+
+def finish(conn, backfill_id):
+    """Still inside the transaction: drop the triggers; returns how many changes were recorded."""
+    for (name,) in conn.execute(
+        "SELECT name FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'consortium_backfill_log_%'"
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER temp.[{name}]")
+    count = conn.execute(
+        "SELECT count(*) FROM consortium_backfill_changes WHERE backfill_id = ?", [backfill_id]
+    ).fetchone()[0]
+    if count:
+        conn.execute("UPDATE consortium_backfill_log SET rows_changed = ? WHERE id = ?", [count, backfill_id])
+    else:
+        # Nothing changed: nothing to undo, no entry in the history.
+        conn.execute("DELETE FROM consortium_backfill_log WHERE id = ?", [backfill_id])
+    return count
+
+
+def history(conn):
+    """[(id, command, started_at, rows_changed, undone_at)], oldest first."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'consortium_backfill_log'").fetchone():
+        return []
+    return conn.execute(
+        "SELECT id, command, started_at, rows_changed, undone_at FROM consortium_backfill_log ORDER BY id"
+    ).fetchall()
+
+
+def choose(conn, which):
+    """The backfill to undo: the latest not undone, or the one named by id or start time."""
+    entries = [entry for entry in history(conn) if entry[4] is None]
+    if not entries:
+        raise Problem("nothing to undo: no backfill recorded its changes in this database")
+    if which is None:
+        return entries[-1][0]
+    named = [e for e in entries if str(e[0]) == which or e[2].startswith(which)]
+    if len(named) != 1:
+        raise Problem(f"{which}: {'no' if not named else 'more than one'} backfill to undo with that id or time "
+                      "(`history` lists them)")
+    later = [str(e[0]) for e in entries if e[0] > named[0][0]]
+    if later:
+        raise Problem(f"undo the later backfills first: {', '.join(later)}")
+    return named[0][0]
+
+
+def undo(conn, backfill_id, keys):
+    """Replay backfill_id's changes backwards, in the caller's transaction; returns (restored, left alone).
+
+    keys: {table: [primary key columns]} of the project's tables.
+    """
+    restored = left = 0
+    changes = conn.execute(
+        "SELECT table_name, action, response_rowid, old, new FROM consortium_backfill_changes"
+        " WHERE backfill_id = ? ORDER BY id DESC",
+        [backfill_id],
+    ).fetchall()
+    for table, action, rowid, old, new in changes:
+        old, new = json.loads(old) if old else None, json.loads(new) if new else None
+        if table == "responses":
+            # Only a row still as the backfill left it: a change made since is kept.
+            cursor = conn.execute(
+                "UPDATE responses SET consortium_id = :consortium_id, is_arbiter_response = :is_arbiter_response"
+                " WHERE rowid = :rowid AND id IS :id AND consortium_id IS :new_id AND is_arbiter_response IS :new_flag",
+                dict(old, rowid=rowid, new_id=new["consortium_id"], new_flag=new["is_arbiter_response"]),
+            )
+            restored += cursor.rowcount
+            left += 1 - cursor.rowcount
+        elif action == "insert":
+            where = " AND ".join(f"[{k}] IS :{k}" for k in keys[table])
+            conn.execute(f"DELETE FROM [{table}] WHERE {where}", {k: new[k] for k in keys[table]})
+        else:
+            columns = ", ".join(f"[{c}]" for c in old)
+            marks = ", ".join(f":{c}" for c in old)
+            conn.execute(f"INSERT OR IGNORE INTO [{table}] ({columns}) VALUES ({marks})", old)
+    conn.execute(
+        "UPDATE consortium_backfill_log SET undone_at = ? WHERE id = ?",
+        [datetime.datetime.now(datetime.timezone.utc).isoformat(), backfill_id],
+    )
+    return restored, left

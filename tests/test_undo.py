@@ -1,0 +1,86 @@
+"""undo: the two columns and the project's tables as they were, every row logged since kept."""
+import hashlib
+import sqlite3
+
+import pytest
+
+from builder import LogsDB
+from conftest import cli, grouped, run_backfill
+from test_safety import assert_refused, some_runs
+
+PROJECT_TABLES = ("consortium_runs", "consortium_members", "consortium_backfill_review")
+
+
+def snapshot(path):
+    """rowid -> sha256 of every column of responses, and each project table's rows."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = {
+            row[0]: hashlib.sha256(repr(row[1:]).encode()).hexdigest()
+            for row in conn.execute("SELECT rowid, * FROM responses")
+        }
+        tables = {
+            table: sorted(map(repr, conn.execute(f"SELECT * FROM [{table}]")))
+            for table in PROJECT_TABLES
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [table]).fetchone()
+        }
+        return rows, tables
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def db(tmp_path):
+    """The user's own columns by hand, a LIKE-matched flag left by an earlier attempt, a review row."""
+    db = LogsDB(tmp_path / "logs.db", with_user_columns=True)
+    (tmp_path / "models.txt").write_text("cons\n")
+    some_runs(db, 3)
+    member = db.conn.execute("SELECT id FROM responses WHERE model = 'a' ORDER BY rowid LIMIT 1").fetchone()[0]
+    db.conn.execute("UPDATE responses SET is_arbiter_response = 1 WHERE id = ?", [member])
+    db.log("stub-arbiter", "<arbiter_prompt> pasted, no run", "x")
+    db.conn.commit()
+    yield db
+    db.conn.close()
+
+
+def test_undo_after_new_rows_restores_exactly_and_keeps_them(db, tmp_path):
+    models = tmp_path / "models.txt"
+    assert cli("migrate", "-d", db.path).exit_code == 0
+    before_rows, before_tables = snapshot(db.path)
+    run_backfill(db.path, models)
+    assert len(grouped(db.path)) == 21
+    new_run = db.run("cons", "Logged after the backfill", [[("a", "new a"), ("b", "new b")]])
+    new_plain = db.log("gpt-4o", "after", "answer")
+    after_new_rows, _ = snapshot(db.path)
+    result = cli("undo", "-d", db.path)
+    assert result.exit_code == 0, result.output
+    assert "rows restored" in result.output
+    rows, tables = snapshot(db.path)
+    assert {rid: rows[rid] for rid in before_rows} == before_rows
+    assert {rid: rows[rid] for rid in rows if rid not in before_rows} == {
+        rid: after_new_rows[rid] for rid in after_new_rows if rid not in before_rows
+    }
+    assert len(rows) == len(before_rows) + 5
+    assert tables == before_tables
+    # The next backfill groups everything again, the new run included.
+    run_backfill(db.path, models)
+    assert set(new_run["members"] + [new_run["final"], new_run["output"]]) <= set(grouped(db.path))
+    assert new_plain not in grouped(db.path)
+    assert cli("verify", "-d", db.path, "-m", models).exit_code == 0
+
+
+def test_history_lists_backfills_and_undo_goes_back_one_at_a_time(db, tmp_path):
+    models = tmp_path / "models.txt"
+    run_backfill(db.path, models)
+    first = grouped(db.path)
+    db.run("cons", "Second batch", [[("a", "second a")]])
+    run_backfill(db.path, models)
+    listed = cli("history", "-d", db.path).output.splitlines()
+    assert [line.split()[0] for line in listed] == ["1", "2"] and all("can be undone" in line for line in listed)
+    assert_refused(cli("undo", "1", "-d", db.path), "undo the later backfills first: 2")
+    assert cli("undo", "-d", db.path).exit_code == 0
+    assert grouped(db.path) == first
+    assert "undone" in cli("history", "-d", db.path).output.splitlines()[1]
+    assert cli("undo", "1", "-d", db.path).exit_code == 0
+    assert grouped(db.path) == {}
+    assert_refused(cli("undo", "-d", db.path), "nothing to undo")
