@@ -330,8 +330,8 @@ def test_kill_at_any_statement_leaves_all_or_nothing(logs_db, tmp_path):
     assert run_backfill(complete, tmp_path / "models.txt").exit_code == 0
     after = columns_state(complete)
     killed, completed = 0, False
-    # Every sixth statement from the backup to the COMMIT, then one run that finishes.
-    for n in range(1, 800, 6):
+    # Every ninth statement from the backup to the COMMIT, then one run that finishes.
+    for n in range(1, 800, 9):
         logs_db.path.write_bytes(pristine.read_bytes())
         for stale in tmp_path.glob("logs.backup-*"):
             stale.unlink()
