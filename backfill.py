@@ -243,12 +243,7 @@ def history(database, busy_timeout):
     """
     path = resolve_database(database)
     with connection(path, busy_timeout, write=False) as (conn, _):
-        entries = changes.history(conn)
-    if not entries:
-        click.echo(f"{path}: no backfill recorded")
-    for backfill_id, command, started_at, rows_changed, undone_at in entries:
-        state = f"undone {undone_at}" if undone_at else "can be undone"
-        click.echo(f"{backfill_id}  {started_at}  {command}: {rows_changed} changes  ({state})")
+        click.echo(changes.history_text(path, changes.history(conn)))
 
 
 @cli.command()

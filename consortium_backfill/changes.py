@@ -88,6 +88,17 @@ def history(conn):
     ).fetchall()
 
 
+def history_text(path, entries):
+    """What `history` prints: one line a backfill."""
+    if not entries:
+        return f"{path}: no backfill recorded"
+    return "\n".join(
+        f"{backfill_id}  {started_at}  {command}: {rows_changed} changes  "
+        f"({f'undone {undone_at}' if undone_at else 'can be undone'})"
+        for backfill_id, command, started_at, rows_changed, undone_at in entries
+    )
+
+
 def choose(conn, which):
     """The backfill to undo: the latest not undone, or the one named by id or start time."""
     entries = [entry for entry in history(conn) if entry[4] is None]
