@@ -38,6 +38,9 @@ def explain(conn, columns, path, row_id, models_file, window, consortium_logs_pa
     in_turns = row is None and consortium_logs.columns(conn, "turns") and conn.execute(
         "SELECT 1 FROM turns WHERE id = ?", [row_id]).fetchone()
     if row is None and not in_turns:
+        reviewed = explain_review(conn, row_id)
+        if reviewed:
+            return reviewed
         raise Problem(f"{path}: no responses or turns row with id {row_id}")
     linked = explain_linked(conn, row_id)
     if linked:
@@ -59,6 +62,20 @@ def explain(conn, columns, path, row_id, models_file, window, consortium_logs_pa
     if row is None:
         return f"{row_id} is a turns row whose model is not a saved consortium name: no run."
     return explain_pending(conn, row)
+
+
+def explain_review(conn, review_id):
+    """A review row keyed by an id that is in consortium_logs.db, not logs.db: a run, or a missing call."""
+    if "kind" not in consortium_logs.columns(conn, "consortium_backfill_review"):
+        return None
+    review = conn.execute(
+        "SELECT kind, reason, evidence FROM consortium_backfill_review WHERE response_id = ?"
+        " AND kind IN ('failed_run', 'missing_member')", [review_id]
+    ).fetchone()
+    if review is None:
+        return None
+    what = "run in consortium_logs.db" if review["kind"] == "failed_run" else "call named by consortium_members"
+    return f"{review_id} is a {what}, listed for review: {review['reason']}.\nEvidence: {review['evidence']}"
 
 
 def explain_linked(conn, row_id):

@@ -379,3 +379,16 @@ def test_foreign_keys_to_responses_fail_only_for_rows_kept_elsewhere(era, tmp_pa
                 assert kind in ("failed_run", "missing_member", "unlinked_output")
     finally:
         conn.close()
+
+
+def test_explain_a_failed_run_or_missing_call_by_its_id(era, tmp_path):
+    path, models, truth = era
+    backfill_with_report(path, models, tmp_path)
+    failed = next(r for r in truth["consortium_logs"]["runs"] if r["label"] == "c8-arbiter-error")
+    result = cli("explain", failed["run_id"], "-d", path)
+    assert result.exit_code == 0, result.output
+    assert "run in consortium_logs.db, listed for review: run still `running`" in result.output
+    missing = [m for r in truth["consortium_logs"]["runs"] for m in r["members"] if m["logged"] is False]
+    if missing:
+        result = cli("explain", missing[0]["response_id"], "-d", path)
+        assert "call named by consortium_members" in result.output
