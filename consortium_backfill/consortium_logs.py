@@ -78,12 +78,17 @@ def detach(conn):
 
 
 def names(path):
-    """Saved consortium names in the file's consortium_configs."""
+    """Consortium names in the file: saved ones (consortium_configs) and, deleted or not,
+    those its runs name (consortium_runs.config_name)."""
     conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True)
     try:
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'consortium_configs'").fetchone():
-            return set()
-        return {row[0] for row in conn.execute("SELECT name FROM consortium_configs") if row[0]}
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        found = set()
+        if "consortium_configs" in tables:
+            found |= {row[0] for row in conn.execute("SELECT name FROM consortium_configs") if row[0]}
+        if "config_name" in columns(conn, "consortium_runs"):
+            found |= {row[0] for row in conn.execute("SELECT DISTINCT config_name FROM consortium_runs") if row[0]}
+        return found
     finally:
         conn.close()
 

@@ -5,7 +5,7 @@ from . import analysis, consortium_logs
 from .database import history_tables
 from .errors import Problem
 from .functions import utils_db
-from .names import consortium_names
+from .names import consortium_names, names_of_past_runs
 
 RULES = {
     "final_output": "its model, {config_name}, is a saved consortium name; the row logged right before it, "
@@ -48,7 +48,9 @@ def explain(conn, columns, path, row_id, models_file, window, consortium_logs_pa
     if row is not None and "consortium_id" in columns and row["consortium_id"] is not None:
         return explain_grouped(conn, row)
     clogs = consortium_logs.locate(consortium_logs_path, path)
-    names = consortium_names(conn, models_file) | (consortium_logs.names(clogs) if clogs else set())
+    names = consortium_names(conn, models_file) | names_of_past_runs(conn) | (
+        consortium_logs.names(clogs) if clogs else set()
+    )
     if not names:
         raise Problem("no consortium names: pass --models-file to explain a row not grouped yet")
     # With orphan runs found too, so that the advice given is what each

@@ -22,6 +22,22 @@ def consortium_names(conn, models_file):
     return names
 
 
+RUN_TABLES = ("consortium_runs", "backfill_consortium_runs")
+
+
+def names_of_past_runs(conn):
+    """Consortiums that ran, from the runs tables in the database: those of earlier
+    backfills, and llm-consortium's own where a version kept one in logs.db. A
+    consortium deleted since is still found, and a later backfill needs no models
+    file for the consortiums an earlier one was told about."""
+    names = set()
+    for table in RUN_TABLES:
+        columns = {row[1] for row in conn.execute(f"PRAGMA main.table_info([{table}])")}
+        if "config_name" in columns:
+            names |= {row[0] for row in conn.execute(f"SELECT DISTINCT config_name FROM [{table}]") if row[0]}
+    return names
+
+
 def read_models_file(path):
     """Its text, whatever editor saved it: UTF-8 with or without a BOM, or UTF-16 (Notepad's "Unicode")."""
     data = path.read_bytes()

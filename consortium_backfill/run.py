@@ -6,7 +6,7 @@ from . import analysis, consortium_logs, report
 from .backup import make_backup
 from .database import kill_after_statements, pending_migrations
 from .errors import Problem
-from .names import consortium_names
+from .names import consortium_names, names_of_past_runs
 from .paths import check_outputs
 from .progress import QUIET
 from .write import new_review_rows, write
@@ -18,7 +18,9 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
     started = time.perf_counter() if started is None else started
     check_outputs(path, models_file, backup_path, report_path)
     clogs = consortium_logs.locate(consortium_logs_path, path)
-    names = consortium_names(conn, models_file) | (consortium_logs.names(clogs) if clogs else set())
+    names = consortium_names(conn, models_file) | names_of_past_runs(conn) | (
+        consortium_logs.names(clogs) if clogs else set()
+    )
     if not names:
         raise Problem(
             "no consortium names (no consortium_configs table, or an empty one): pass --models-file; "
