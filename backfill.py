@@ -5,7 +5,6 @@ by the consortium_backfill package: each command here opens the database and
 calls the module named after what it does.
 """
 import pathlib
-import re
 import shlex
 import sys
 import time
@@ -22,6 +21,10 @@ try:
     from consortium_backfill.progress import Progress
     from consortium_backfill.report import print_summary
     from consortium_backfill.verify import NothingToVerify
+    from consortium_backfill.accept import Acceptance
+    from consortium_backfill.options import (
+        busy_option, consortium_logs_option, database_option, models_option, parse_window, window_option,
+    )
 except ModuleNotFoundError as missing:
     # `python backfill.py` from a clone, outside the project's venv: say how to run it.
     if missing.name not in ("click", "sqlite_utils", "ksuid"):
@@ -30,13 +33,6 @@ except ModuleNotFoundError as missing:
         f"backfill.py needs {missing.name}, which this Python lacks: run `make venv`, then "
         ".venv/bin/python backfill.py ..., or install the command: pip install . (README, Install)"
     )
-
-
-def parse_window(value):
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(value))
-    if not match:
-        raise click.BadParameter(f"{value!r}: use seconds or a number with s, m, h or d, e.g. 90m")
-    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
 def command_name():
@@ -50,49 +46,6 @@ def command_name():
     if python.is_relative_to(pathlib.Path.cwd()):
         python = python.relative_to(pathlib.Path.cwd())
     return f"{shlex.quote(str(python))} {shlex.quote(sys.argv[0])}"
-
-
-def expand_user(ctx, param, value):
-    """~/logs.db as the shell would read it, also when quoted (make passes paths quoted)."""
-    return value.expanduser() if value is not None else None
-
-
-database_option = click.option(
-    "-d",
-    "--database",
-    type=click.Path(dir_okay=False, path_type=pathlib.Path),
-    callback=expand_user,
-    help="logs.db to work on (default: llm's own, $LLM_USER_PATH/logs.db)",
-)
-models_option = click.option(
-    "models_file",
-    "-m",
-    "--models-file",
-    type=click.Path(path_type=pathlib.Path),
-    callback=expand_user,
-    help="Saved consortium names, one a line, added to those of the consortium_configs table. "
-    "Write it from llm-consortium's own list (see backfill --help)",
-)
-window_option = click.option(
-    "--window",
-    default="1h",
-    show_default=True,
-    help="How far before its final arbiter a run's rows may start: seconds, or 90m, 2h, 1d",
-)
-consortium_logs_option = click.option(
-    "consortium_logs_path",
-    "--consortium-logs",
-    type=click.Path(dir_okay=False, path_type=pathlib.Path),
-    help="llm-consortium 0.8+'s consortium_logs.db, read only (default: the one beside the database, "
-    "else the one in llm's default folder)",
-)
-busy_option = click.option(
-    "--busy-timeout",
-    type=float,
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait for a database another process is writing to",
-)
 
 
 @click.group()
@@ -229,6 +182,35 @@ def migrate(database, busy_timeout):
     with connection(path, busy_timeout, write=True) as (conn, _):
         pending = apply_migrations(conn)
     click.echo(f"{path}: applied {', '.join(pending)}" if pending else f"{path}: already up to date")
+
+
+@cli.command()
+@click.argument("output_id")
+@click.option("--arbiter", "arbiter_id", help="The run's final arbiter row (default: the likely one its review row names)")
+@database_option
+@models_option
+@window_option
+@consortium_logs_option
+@busy_option
+def accept(output_id, arbiter_id, database, models_file, window, consortium_logs_path, busy_timeout):
+    """Group a run skipped for review, with its likely final arbiter or --arbiter ID.
+
+    Its rows are matched as any run's; its final arbiter is recorded as
+    confirmed by hand. Like a backfill, it also groups any other new run,
+    and `undo` reverts it.
+
+    \b
+    Example:
+        python backfill.py accept 01js7b0tssvh37tcgs21n4qeka -d logs.db
+    """
+    path = resolve_database(database)
+    with connection(path, busy_timeout, write=True) as (conn, columns):
+        summary = run.backfill(
+            conn, columns, path, models_file=models_file, window=parse_window(window), dry_run=False,
+            no_backup=True, backup_path=None, include_orphans=False, report_path=None,
+            consortium_logs_path=consortium_logs_path, accept=Acceptance(output_id, arbiter_id),
+        )
+    print_summary(summary, command_name())
 
 
 @cli.command()

@@ -53,6 +53,7 @@ def prepare(conn, columns, names, window, include_orphans=False):
         window_days=window / 86400,
         prefix_length=formats.PREFIX_LENGTH,
         include_orphans=include_orphans,
+        hash_all_rows=include_orphans,
         **runid.day_bounds(),
     )
 
@@ -70,8 +71,11 @@ def link_consortium_logs(conn, path):
     return runs
 
 
-def analyse(conn, params, progress=QUIET):
-    """Find every run and every row it claims, into the temp table assignments."""
+def analyse(conn, params, progress=QUIET, accept=None):
+    """Find every run and every row it claims, into the temp table assignments.
+
+    accept(conn, params, claimed, linked): a skipped run a person confirmed (accept.py).
+    """
     run_sql(conn, "runs", params)
     consortium_logs.explain_skips(conn)
     run_sql(conn, "conversation_rows")
@@ -105,6 +109,8 @@ def analyse(conn, params, progress=QUIET):
             claim_matches(conn, params, low, high, claimed, "earlier_member_matches", "member")
             advance(RUNS_PER_READ)
     run_sql(conn, "likely", params)
+    if accept:
+        accept(conn, params, claimed, linked)
     if params["include_orphans"]:
         orphan_runs(conn, params, claimed, linked)
     run_sql(conn, "assignments", params)
@@ -150,21 +156,29 @@ def orphan_runs(conn, params, claimed, linked):
 
 def orphan_chain(conn, params, rid, claimed, linked):
     """The run arbiter row rid anchors, claimed: {rid: role}, or None if its prompt cannot be read."""
-    bounds = dict(params, rid=rid, low=rid - 1, high=rid)
-    run_sql(conn, "orphan_run", bounds)
-    run_sql(conn, "parse", bounds)
-    resolve_chains(conn, params, rid - 1, rid, linked)
-    run = conn.execute("SELECT skip_reason FROM runs WHERE run_rid = ?", [rid]).fetchone()
-    if run is None or run[0]:
+    run_sql(conn, "orphan_run", dict(params, rid=rid))
+    taken = claim_run(conn, params, rid, claimed, linked)
+    if taken is None:
         conn.execute("DELETE FROM runs WHERE run_rid = ?", [rid])
+    return taken
+
+
+def claim_run(conn, params, run_rid, claimed, linked):
+    """One run found late (an orphan chain, an accepted run): its final arbiter read, its rows
+    claimed as any run's are. {rid: role}, or None when its arbiter prompt skips it."""
+    bounds = dict(params, low=run_rid - 1, high=run_rid)
+    run_sql(conn, "parse", bounds)
+    resolve_chains(conn, params, run_rid - 1, run_rid, linked)
+    run = conn.execute("SELECT skip_reason, arbiter_rid FROM runs WHERE run_rid = ?", [run_rid]).fetchone()
+    if run is None or run[0]:
         return None
-    claimed.add(rid)
+    claimed.add(run[1])
     run_sql(conn, "snippets", bounds)
-    claim_matches(conn, params, rid - 1, rid, claimed, "synthesis_matches", "intermediate_arbiter")
-    claim_matches(conn, params, rid - 1, rid, claimed, "member_matches", "member")
+    claim_matches(conn, params, run_rid - 1, run_rid, claimed, "synthesis_matches", "intermediate_arbiter")
+    claim_matches(conn, params, run_rid - 1, run_rid, claimed, "member_matches", "member")
     claim_chain_links(conn, claimed)
-    claim_matches(conn, params, rid - 1, rid, claimed, "earlier_member_matches", "member")
-    return dict(conn.execute("SELECT rid, role FROM assignments WHERE run_rid = ?", [rid]))
+    claim_matches(conn, params, run_rid - 1, run_rid, claimed, "earlier_member_matches", "member")
+    return dict(conn.execute("SELECT rid, role FROM assignments WHERE run_rid = ?", [run_rid]))
 
 
 def drop_run(conn, run_rid):

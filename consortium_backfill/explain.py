@@ -3,6 +3,7 @@ import sqlite3
 
 from . import analysis, consortium_logs
 from .database import history_tables
+from .accept import SOURCE as ACCEPTED
 from .errors import Problem
 from .functions import utils_db
 from .names import consortium_names, names_of_past_runs
@@ -135,6 +136,9 @@ def describe(row_id, fact):
         rule = EARLIER_MEMBER_RULE
     if fact["role"] == "final_arbiter" and not fact["output_id"]:
         rule = "it is the last arbiter of a chain no output row follows, grouped by --include-orphans"
+    if fact["source"] == ACCEPTED:
+        rule = ("a person confirmed it as the final arbiter of the output row {output_id} (accept): its run was "
+                "skipped for review, another run's rows logged in between")
     rule = rule.format(**dict(fact, quoted_by_or_arbiter=fact["final_arbiter_response_id"]))
     return (
         f"{row_id} is the {fact['role'].replace('_', ' ')} ({where}) of run {fact['run_id']} ({name}).\n"

@@ -13,7 +13,7 @@ from .write import new_review_rows, write
 
 
 def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, backup_path, include_orphans,
-             report_path, started=None, consortium_logs_path=None, progress=QUIET):
+             report_path, started=None, consortium_logs_path=None, progress=QUIET, accept=None):
     """Group every run not grouped yet; return the summary (see report.print_summary)."""
     started = time.perf_counter() if started is None else started
     check_outputs(path, models_file, backup_path, report_path)
@@ -27,8 +27,12 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
             "`consortium-backfill backfill --help` says how to write it from `llm consortium list`"
         )
     params = analysis.prepare(conn, columns, names, window, include_orphans)
+    # An accepted run's rows lie in no pending run's window: read them all.
+    params["hash_all_rows"] = params["hash_all_rows"] or accept is not None
     clogs_runs = analysis.link_consortium_logs(conn, clogs)
-    analysis.analyse(conn, params, progress)
+    analysis.analyse(conn, params, progress, accept)
+    if accept:
+        accept.mark(conn)
     summary = analysis.summarise(conn)
     summary.update(consortium_logs=str(clogs) if clogs else None, consortium_logs_runs=clogs_runs)
     to_write = sum(summary["rows_by_role"].values()) + summary["runs_by_era"]["linked from consortium_logs.db"]
@@ -40,7 +44,10 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
             backup = make_backup(conn, path, backup_path, progress)
         try:
             with progress.phase("Writing"):
-                updated, changes = write(conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat())
+                updated, changes = write(
+                    conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                    "accept" if accept else "backfill",
+                )
         except BaseException:
             # Nothing was written: a backup of the unchanged file is only clutter.
             if backup:

@@ -4,6 +4,7 @@ import click
 from . import consortium_logs, formats
 from .database import history_tables
 from .functions import utils_db
+from .accept import SOURCE as ACCEPTED
 from .names import consortium_names, load_names
 from .sqlfiles import checks, run_sql, sql_text
 
@@ -33,8 +34,12 @@ def check(conn, columns, models_file, window, consortium_logs_path=None, path=No
     if not counts and not linked:
         raise NothingToVerify("no grouped rows yet: nothing to verify")
     if utils_db(conn)[runs_table].exists():
+        members_table = history_tables(conn)[1]
         conn.execute(
-            f"INSERT INTO recorded_runs SELECT id, output_response_id, config_name FROM [{runs_table}]"
+            f"INSERT INTO recorded_runs SELECT id, output_response_id, config_name,"
+            f" EXISTS (SELECT 1 FROM [{members_table}] WHERE run_id = runs.id AND source = ?)"
+            f" FROM [{runs_table}] AS runs",
+            [ACCEPTED],
         )
     params = dict(window_days=window / 86400, prefix_length=formats.PREFIX_LENGTH)
     violations = []

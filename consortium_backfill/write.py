@@ -22,18 +22,18 @@ def fts_update_triggers(conn):
     ]
 
 
-def write(conn, params, found_at):
+def write(conn, params, found_at, command="backfill"):
     """Every write of one backfill, in one transaction, tried again while others hold the lock."""
-    return retried_transaction(conn, lambda: write_all(conn, params, found_at))
+    return retried_transaction(conn, lambda: write_all(conn, params, found_at, command))
 
 
-def write_all(conn, params, found_at):
+def write_all(conn, params, found_at, command):
     """The writes themselves, inside the transaction: (rows updated, changes)."""
     schema()["migrations"].apply(utils_db(conn))
     triggers = fts_update_triggers(conn)
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER [{name}]")
-    backfill_id = changes.start(conn, "backfill")
+    backfill_id = changes.start(conn, command)
     params = dict(params, found_at=found_at)
     update, *review = statements(sql_text("update"))
     updated = conn.execute(update, params).rowcount

@@ -2,7 +2,7 @@
 -- is never kept waiting on one long read. Arbiter-looking rows are kept
 -- everywhere (to count orphans); content hashes are only taken for rows
 -- inside some run's window, or for every row when any arbiter row may
--- anchor a run of its own (--include-orphans).
+-- anchor a run of its own (--include-orphans), or a skipped run be accepted.
 INSERT INTO candidates (rid, dt, arbiter_format, response_hash, synthesis_hash)
 SELECT
     rid,
@@ -16,7 +16,7 @@ FROM (
         dt,
         response,
         arbiter_format(CAST(substr(prompt, 1, :prefix_length) AS BLOB)) AS format,
-        :include_orphans OR dt >= (
+        :hash_all_rows OR dt >= (
             SELECT window_start FROM run_windows
             WHERE run_windows.arbiter_rid > logged.rid
             ORDER BY arbiter_rid LIMIT 1

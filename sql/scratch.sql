@@ -3,8 +3,11 @@
 CREATE TEMP TABLE consortium_names (name TEXT PRIMARY KEY);
 
 -- Runs as the backfill recorded them in its history table (read by verify):
--- an orphan run (--include-orphans) has no output row.
-CREATE TEMP TABLE recorded_runs (id TEXT PRIMARY KEY, output_response_id TEXT, config_name TEXT);
+-- an orphan run (--include-orphans) has no output row; an accepted run's final
+-- arbiter was confirmed by hand, wherever it was logged.
+CREATE TEMP TABLE recorded_runs (
+    id TEXT PRIMARY KEY, output_response_id TEXT, config_name TEXT, accepted INTEGER
+);
 
 CREATE TEMP TABLE candidates (
     rid INTEGER PRIMARY KEY,

@@ -16,7 +16,8 @@ HAVING sum(is_arbiter_response = 1) != 1;
 -- same run, flag 0, and the model the backfill recorded for the run; for a
 -- run it has no record of, a consortium name (when names are known): a
 -- consortium deleted since is still the one that ran. Orphan runs
--- (--include-orphans) have no output row.
+-- (--include-orphans) have no output row. A run a person accepted (its
+-- parallel twin logged rows in between) is checked on its recorded output row.
 SELECT arbiter.consortium_id, arbiter.id AS response_id,
        CASE
            WHEN following.rowid IS NULL THEN 'no row after the final arbiter'
@@ -33,9 +34,12 @@ SELECT arbiter.consortium_id, arbiter.id AS response_id,
                THEN 'the row after the final arbiter has model ' || following.model || ', not a consortium name'
        END AS detail
 FROM responses AS arbiter
-LEFT JOIN responses AS following
-    ON following.rowid = (SELECT min(rowid) FROM responses WHERE rowid > arbiter.rowid)
 LEFT JOIN recorded_runs AS recorded ON recorded.id = arbiter.consortium_id
+LEFT JOIN responses AS following
+    ON following.rowid = CASE
+        WHEN recorded.accepted THEN (SELECT rowid FROM responses WHERE id = recorded.output_response_id)
+        ELSE (SELECT min(rowid) FROM responses WHERE rowid > arbiter.rowid)
+    END
 WHERE arbiter.consortium_id IS NOT NULL AND arbiter.is_arbiter_response = 1
   AND (recorded.id IS NULL OR recorded.output_response_id IS NOT NULL)
   AND detail IS NOT NULL;
@@ -81,6 +85,7 @@ members AS (
           SELECT min(rowid) FROM responses
           WHERE rowid > (SELECT arbiter_rid FROM finals WHERE finals.consortium_id = member.consortium_id)
       )
+      AND member.id NOT IN (SELECT output_response_id FROM recorded_runs WHERE accepted)
 )
 SELECT members.consortium_id, members.id AS response_id,
        CASE

@@ -16,8 +16,14 @@ def interleaved(tmp_path):
     (tmp_path / "real").mkdir()
     shutil.copy(source / "logs.db", tmp_path / "real" / "logs.db")
     truth = json.loads((source / "truth.json").read_text())
-    runs = {run["label"]: {row["role"]: row["id"] for row in run["rows"]} | {"ids": [row["id"] for row in run["rows"]]}
-            for run in truth["runs"] if run["label"] in ("parallel-a", "parallel-b")}
+    runs = {
+        run["label"]: {row["role"]: row["id"] for row in run["rows"]} | {
+            "ids": [row["id"] for row in run["rows"]],
+            "roles": {row["id"]: row["role"] for row in run["rows"]},
+            "members": [row["id"] for row in run["rows"] if row["role"] == "member"],
+        }
+        for run in truth["runs"] if run["label"] in ("parallel-a", "parallel-b")
+    }
     return tmp_path / "real" / "logs.db", source / "consortium_models.txt", runs
 
 
