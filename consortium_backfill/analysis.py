@@ -268,8 +268,14 @@ def summarise(conn):
                 " GROUP BY skip_reason ORDER BY 2 DESC, 1"
             ).fetchall()
         ),
+        # responses rows the write changes: grouped rows, and linked output rows in responses
         "rows_by_role": dict(
-            dict.fromkeys(ROLES, 0), **dict(conn.execute("SELECT role, count(*) FROM assignments GROUP BY role"))
+            dict.fromkeys(ROLES, 0), **dict(conn.execute(
+                "SELECT role, count(*) FROM ("
+                " SELECT role FROM assignments UNION ALL SELECT 'final_output' FROM c08_links"
+                " JOIN c08_outputs USING (output_id) WHERE output_table = 'responses')"
+                " GROUP BY role"
+            ))
         ),
         "orphan_arbiter_rows": one("SELECT count(*) FROM review WHERE kind = 'orphan_arbiter'"),
     }

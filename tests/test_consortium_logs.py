@@ -163,6 +163,8 @@ def test_every_consortium_output_row_is_accounted_for(era, tmp_path):
     outputs += len({i for r in truth["consortium_logs"]["runs"] for i in [r["output_id"], *r["output_candidates"]] if i})
     assert total == outputs
     assert report["runs_by_era"]["linked from consortium_logs.db"] >= 8
+    # Linked output rows in responses are counted with the rows updated.
+    assert report["rows_updated"] == sum(report["rows_by_role"].values())
     again, report = backfill_with_report(path, models, tmp_path)
     assert report["consortium_output_rows"]["already_grouped"] == rows["grouped"]
     assert report["runs_by_era"] == {"recovered from prompts in logs.db": 0, "linked from consortium_logs.db": 0}
