@@ -81,12 +81,31 @@ def assert_reproduces(path, models, truth, tmp_path):
     assert report["runs_grouped"] == len(expected_grouped)
     skipped = [run for run in truth["runs"] if run["expect_grouped"] and run not in expected_grouped]
     assert sum(report["runs_skipped"].values()) == len(skipped)
-    assert set(report["runs_skipped"]) <= {"original prompt does not match", "previous row is another output"}
+    reasons = {r["response_id"]: r["reason"] for r in report["review"] if r["kind"] == "skipped_run"}
+    for run in skipped:
+        output = next(row for row in run["rows"] if row["role"] == "final_output")
+        assert reasons[output["id"]] == skip_reason(truth, output["rowid"] - 1), run["label"]
     # Each skipped run's review row points the reviewer at its real final arbiter.
     hints = {r["response_id"]: r["evidence"]["likely_final_arbiter_id"] for r in report["review"] if r["kind"] == "skipped_run"}
     for run in skipped:
         roles = {row["role"]: row["id"] for row in run["rows"]}
         assert hints[roles["final_output"]] == roles["final_arbiter"], run["label"]
+
+
+def skip_reason(truth, rowid):
+    """Why a run whose output follows the row at rowid is skipped, from what the recording says that row is.
+
+    Parallel runs interleave differently on every generation: the row before an
+    output may be the other run's output, its arbiter or one of its members.
+    """
+    roles = {row["rowid"]: row["role"] for run in truth["runs"] for row in run["rows"]}
+    role = roles.get(rowid, "plain")
+    if role == "final_output":
+        return "previous row is another output"
+    if role.endswith("arbiter"):
+        return "original prompt does not match"
+    return "not an arbiter prompt"
+
 
 def test_iterations_and_member_indexes_match_the_recording(real_db):
     path, models, truth = real_db
