@@ -6,7 +6,7 @@ file is read, never changed.
 import json
 
 from . import consortium_logs, formats, runid
-from .chains import resolve_chains
+from .chains import requote, resolve_chains
 from .chat_turns import drop_earlier_turns
 from .database import history_tables
 from .names import load_names
@@ -78,13 +78,10 @@ def analyse(conn, params, progress=QUIET, accept=None):
     """
     run_sql(conn, "runs", params)
     consortium_logs.explain_skips(conn)
-    run_sql(conn, "conversation_rows")
     runs = [row[0] for row in conn.execute("SELECT run_rid FROM runs ORDER BY run_rid")]
-    linked = set()  # earlier arbiters automatic-context runs took (chains.py)
     with progress.phase("Reading runs", len(runs), "runs") as advance:
         for low, high in ranges(runs, RUNS_PER_READ):
             run_sql(conn, "parse", dict(params, low=low, high=high))
-            resolve_chains(conn, params, low, high, linked)
             run_sql(conn, "snippets", dict(params, low=low, high=high))
             advance(RUNS_PER_READ)
     run_sql(conn, "windows", params)
@@ -94,16 +91,22 @@ def analyse(conn, params, progress=QUIET, accept=None):
             advance(high - low)
     conn.execute("CREATE INDEX temp.candidates_by_response ON candidates (response_hash)")
     conn.execute("CREATE INDEX temp.candidates_by_synthesis ON candidates (synthesis_hash)")
+    conn.execute("CREATE INDEX temp.conversation_arbiters_by_id ON conversation_arbiters (conversation_id, rid)")
+    linked = set()  # earlier arbiters automatic-context runs took (chains.py)
+    for low, high in ranges(runs, RUNS_PER_READ):
+        for run_rid in resolve_chains(conn, params, low, high, linked):
+            requote(conn, params, run_rid)
     drop_earlier_turns(conn, params)
     grouped = [row[0] for row in conn.execute("SELECT run_rid FROM runs WHERE skip_reason IS NULL ORDER BY run_rid")]
     claimed = set()
+    # An automatic-context run's earlier arbiters are its own before any content claim.
+    claim_chain_links(conn, claimed)
     with progress.phase("Matching", 3 * len(grouped), "runs") as advance:
         # Earlier syntheses claim first: a row that is both is an intermediate arbiter.
         for matches, role in [("synthesis_matches", "intermediate_arbiter"), ("member_matches", "member")]:
             for low, high in ranges(grouped, RUNS_PER_READ):
                 claim_matches(conn, params, low, high, claimed, matches, role)
                 advance(RUNS_PER_READ)
-        claim_chain_links(conn, claimed)
         # Runs whose final arbiter quotes no earlier member: each earlier arbiter quotes its own.
         for low, high in ranges(grouped, RUNS_PER_READ):
             claim_matches(conn, params, low, high, claimed, "earlier_member_matches", "member")

@@ -16,6 +16,8 @@ by its own prompt, that it is an earlier iteration of this run:
 The walk stops where an output row of the same user prompt was logged in
 between (another run, such as an earlier `llm chat` turn, ended there).
 Time alone never links: rows outside the run's window are never reached.
+The rows it reaches are read with the candidates (sql/candidates.sql), one
+range at a time, into conversation_arbiters.
 """
 import itertools
 import json
@@ -28,9 +30,10 @@ FOLLOW_UP = "auto_context_follow_up"
 
 def resolve_chains(conn, params, low, high, linked):
     """Iterations of the conversation runs of (low, high]: their earlier
-    arbiters into chain_links, or a skip reason. linked: rows already taken."""
-    run_sql(conn, "conversation_rows")
+    arbiters into chain_links, or a skip reason. linked: rows already taken.
+    Returns the runs whose iterations changed (their snippets are stale)."""
     rows = conn.execute(sql_text("chain"), dict(params, low=low, high=high)).fetchall()
+    changed = []
     for run_rid, links in itertools.groupby(rows, key=lambda row: row[0]):
         links = list(links)
         _, output_prompt, final_format, final_original = links[0][:4]
@@ -47,7 +50,10 @@ def resolve_chains(conn, params, low, high, linked):
             "INSERT INTO chain_links (rid, run_rid, iteration) VALUES (?, ?, ?)",
             [(rid, run_rid, number) for number, rid in enumerate(reversed(chain), start=1)],
         )
-        set_iterations(conn, run_rid, iterations)
+        if iterations > 1:
+            set_iterations(conn, run_rid, iterations)
+            changed.append(run_rid)
+    return changed
 
 
 def walk(final_format, final_original, output_prompt, steps):
@@ -86,3 +92,9 @@ def set_iterations(conn, run_rid, iterations):
     for quote in parsed["members"]:
         quote["iteration"] = iterations
     conn.execute("UPDATE runs SET parsed = ? WHERE run_rid = ?", [json.dumps(parsed), run_rid])
+
+
+def requote(conn, params, run_rid):
+    """The snippets of a run whose parsed quotes changed, made anew."""
+    conn.execute("DELETE FROM snippets WHERE run_rid = ?", [run_rid])
+    run_sql(conn, "snippets", dict(params, low=run_rid - 1, high=run_rid))

@@ -12,6 +12,7 @@ for review. The earlier turn keeps its rows: it is a run of its own.
 import itertools
 import json
 
+from .chains import requote
 from .sqlfiles import run_sql, sql_text
 
 MIXED = "history quotes a run of another prompt (llm chat turn)"
@@ -30,8 +31,7 @@ def drop_earlier_turns(conn, params):
             conn.execute("UPDATE runs SET skip_reason = ? WHERE run_rid = ?", [MIXED, run_rid])
             continue
         conn.execute("UPDATE runs SET parsed = ? WHERE run_rid = ?", [json.dumps(own_iterations(parsed, earlier)), run_rid])
-        conn.execute("DELETE FROM snippets WHERE run_rid = ?", [run_rid])
-        run_sql(conn, "snippets", dict(params, low=run_rid - 1, high=run_rid))
+        requote(conn, params, run_rid)
 
 
 def own_iterations(parsed, earlier):

@@ -49,3 +49,17 @@ FROM (
     LIMIT -1
 )
 WHERE format IS NOT NULL;
+
+-- Arbiter rows of llm conversations inside some run's window, grouped or
+-- not, for the automatic-context chains (sql/chain.sql).
+INSERT INTO conversation_arbiters (rid, conversation_id)
+SELECT rid, conversation_id
+FROM logged
+WHERE rid > :low AND rid <= :high
+  AND conversation_id IS NOT NULL
+  AND (:include_orphans OR dt >= (
+      SELECT window_start FROM run_windows
+      WHERE run_windows.arbiter_rid > logged.rid
+      ORDER BY arbiter_rid LIMIT 1
+  ))
+  AND arbiter_format(CAST(substr(prompt, 1, :prefix_length) AS BLOB)) IS NOT NULL;

@@ -25,7 +25,7 @@ SELECT
 FROM runs
 JOIN logged AS final ON final.rid = runs.arbiter_rid
 LEFT JOIN logged AS output ON output.rid = runs.output_rid
-LEFT JOIN conversation_rows AS linked
+LEFT JOIN conversation_arbiters AS linked
     ON linked.conversation_id = final.conversation_id
    AND linked.rid < final.rid
 LEFT JOIN logged AS link

@@ -17,6 +17,20 @@ CREATE TEMP TABLE candidates (
     synthesis_hash INTEGER
 );
 
+-- Arbiter rows with an llm conversation, inside some run's window (filled
+-- with the candidates, read by sql/chain.sql): grouped ones included.
+CREATE TEMP TABLE conversation_arbiters (
+    rid INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL
+);
+
+-- The earlier arbiters each automatic-context run takes from its conversation.
+CREATE TEMP TABLE chain_links (
+    rid INTEGER PRIMARY KEY,
+    run_rid INTEGER NOT NULL,
+    iteration INTEGER NOT NULL
+);
+
 CREATE TEMP TABLE grouped_arbiters (
     rid INTEGER PRIMARY KEY,
     arbiter_format TEXT,

@@ -13,9 +13,6 @@ CREATE UNIQUE INDEX temp.run_windows_by_arbiter ON run_windows (arbiter_rid);
 CREATE TEMP TABLE anchors AS
 SELECT output_rid AS rid FROM runs WHERE skip_reason IS NULL
 UNION
-SELECT arbiter_rid FROM runs WHERE skip_reason IS NULL
-UNION
--- earlier arbiters an automatic-context run took from its conversation
-SELECT chain_links.rid FROM chain_links JOIN runs USING (run_rid) WHERE runs.skip_reason IS NULL;
+SELECT arbiter_rid FROM runs WHERE skip_reason IS NULL;
 
 CREATE UNIQUE INDEX temp.anchors_rid ON anchors (rid);
