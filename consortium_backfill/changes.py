@@ -88,6 +88,17 @@ def history(conn):
     ).fetchall()
 
 
+def grouped_on_record(conn):
+    """Whether a backfill not undone yet grouped rows, with its changes on record for undo."""
+    if not history(conn):
+        return False
+    return conn.execute(
+        "SELECT 1 FROM consortium_backfill_log AS log WHERE undone_at IS NULL AND EXISTS ("
+        " SELECT 1 FROM consortium_backfill_changes AS change"
+        " WHERE change.backfill_id = log.id AND change.table_name = 'responses')"
+    ).fetchone() is not None
+
+
 def history_text(path, entries):
     """What `history` prints: one line a backfill."""
     if not entries:

@@ -3,6 +3,7 @@ import datetime
 import time
 
 from . import analysis, consortium_logs, report
+from .changes import grouped_on_record
 from .backup import make_backup
 from .database import kill_after_statements, pending_migrations
 from .errors import Problem
@@ -40,7 +41,10 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
     updated = changes = 0
     if not dry_run and (to_write or pending_migrations(conn) or new_review_rows(conn)):
         kill_after_statements(conn)
-        if to_write and not no_backup:
+        # Once a backfill's groups are on record, `undo` is the exact way back
+        # for the next ones: a full copy is made for the first (or on request),
+        # not again on every run while llm waits behind the long read.
+        if to_write and not no_backup and (backup_path or not grouped_on_record(conn)):
             backup = make_backup(conn, path, backup_path, progress)
         try:
             with progress.phase("Writing"):

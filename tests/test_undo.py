@@ -84,3 +84,17 @@ def test_history_lists_backfills_and_undo_goes_back_one_at_a_time(db, tmp_path):
     assert cli("undo", "1", "-d", db.path).exit_code == 0
     assert grouped(db.path) == {}
     assert_refused(cli("undo", "-d", db.path), "nothing to undo")
+
+
+def test_only_the_first_backfill_copies_the_whole_file(db, tmp_path):
+    """Later runs are covered by the change log: no full copy that makes a running llm wait."""
+    models = tmp_path / "models.txt"
+    first = cli("backfill", "-d", db.path, "-m", models)
+    assert first.exit_code == 0 and len(list(tmp_path.glob("logs.backup-*.db"))) == 1
+    db.run("cons", "Later", [[("a", "later a")]])
+    later = cli("backfill", "-d", db.path, "-m", models)
+    assert later.exit_code == 0 and "Backup:" not in later.output
+    assert len(list(tmp_path.glob("logs.backup-*.db"))) == 1
+    db.run("cons", "Later still", [[("a", "later still a")]])
+    asked = cli("backfill", "-d", db.path, "-m", models, "--backup-path", tmp_path / "asked.db")
+    assert asked.exit_code == 0 and (tmp_path / "asked.db").exists()
