@@ -63,11 +63,17 @@ undo: venv
 browse: venv
 	$(PY) backfill.py browse $(db_arg) $(ARGS)
 
-## make test: the whole test suite (what CI runs)
+## make test: the whole test suite (what CI runs): pytest, llm 0.36 on a backfilled file, and the package check
+# The package check waits mostly on downloads, pytest on the CPU: they run side by side.
 test: venv
-	$(PY) -m pytest -q tests
+	@mkdir -p build
+	@.ci/package-check > build/package-check.log 2>&1 & check=$$!; \
+	CONSORTIUM_BACKFILL_LLM036=1 $(PY) -m pytest -q tests; status=$$?; \
+	if wait $$check; then grep '^package-check' build/package-check.log; \
+	else cat build/package-check.log; echo "package-check failed"; status=1; fi; \
+	exit $$status
 
-## make test-llm036: also run today's llm 0.36 on a backfilled file (builds its venv once, ~50 s)
+## make test-llm036: only today's llm 0.36 on a backfilled file (builds its venv once, ~50 s)
 test-llm036: venv
 	CONSORTIUM_BACKFILL_LLM036=1 $(PY) -m pytest -q tests/test_consortium_logs.py -k llm_036
 
