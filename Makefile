@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 DB ?=
 MODELS ?=
 ID ?=
+ARBITER ?=
 ARGS ?=
 # The example: a logs.db written by the real llm 0.25 and llm-consortium 0.5.
 EXAMPLE := tests/fixtures/llm0.25-c0.5/logs.db
@@ -16,7 +17,7 @@ db_arg = $(if $(DB),-d "$(DB)")
 models_arg = $(if $(MODELS),--models-file "$(MODELS)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo backfill verify explain migrate undo browse test test-llm036 package-check bench fixtures mutate clean
+.PHONY: help venv demo backfill verify explain migrate undo accept browse test test-llm036 package-check bench fixtures mutate clean
 
 ## make help: this list
 help:
@@ -58,6 +59,11 @@ migrate: venv
 ## make undo [DB=logs.db] [ID=3]: revert the latest backfill (or backfill ID); rows logged since are kept
 undo: venv
 	$(PY) backfill.py undo $(if $(ID),"$(ID)") $(db_arg)
+
+## make accept ID=output-row-id [ARBITER=row-id] [DB=logs.db] [MODELS=...]: group a run skipped for review
+accept: venv
+	$(if $(ID),,$(error ID is missing: make accept ID=<the output row id of a skipped run> [DB=logs.db]))
+	$(PY) backfill.py accept "$(ID)" $(if $(ARBITER),--arbiter "$(ARBITER)") $(db_arg) $(models_arg)
 
 ## make browse [DB=logs.db] [ARGS="--port 8002"]: Datasette, every run and row a link
 browse: venv
