@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Rows of the author's own file that the releases cannot write.
+
+    python tests/realdata/author_rows.py [--out tests/fixtures/author-rows]
+
+Drives the real `llm` 0.25 and llm-consortium at commit 13fca2a (family C of
+ERAS.md, the first builds that run a consortium used as another's arbiter to
+the end), with the stub models of stub_models/, and writes:
+
+  logs.db     the database as llm left it
+  author_truth.json  which rows belong to which run, and the look-alike rows
+
+The scenario:
+- `gemini-n2` (stub-a, stub-b; arbiter stub-arbiter) is a saved consortium;
+  `gemini-arb` (stub-c, stub-a) uses it as its arbiter, as the author's own
+  `gemini-arb` uses his `gemini-n2`. Each outer arbiter call is a whole inner
+  run whose output row (model gemini-n2, prompt = the outer arbiter prompt)
+  is logged right before the outer iteration ends.
+- `gemini-n2` used on its own, once.
+- A coding agent's session: one conversation (`llm -c`) switching models,
+  whose prompts paste query output holding <arbiter_prompt> and
+  <synthesis_output> text; one of its answers holds synthesis XML.
+
+Needs the archive ../shared/llm-consortium-builds/2025-06-12-13fca2a.tar.gz
+(or --archive) and PyPI for the venv (cached in build/fixture-venvs/).
+"""
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402  (venv helpers shared with the release fixtures)
+
+REPO = HERE.parent.parent
+BUILD = "13fca2a"
+ARCHIVE = Path("/work/shared/llm-consortium-builds/2025-06-12-13fca2a.tar.gz")
+BASE_COMBO = "llm0.25-c0.5"  # llm 0.25 and its era pins; the plugin comes from the archive
+DEFAULT_OUT = REPO / "tests" / "fixtures" / "author-rows"
+INNER, OUTER = "gemini-n2", "gemini-arb"
+
+QUERY_OUTPUT = """$ sqlite3 logs.db "select id, substr(prompt, 1, 400), substr(response, 1, 300) from responses where is_arbiter_response = 1 limit 1"
+01jrx0m4z3y2d7gq7h6b1k8v5e|<arbiter_prompt>
+    <user_instructions></user_instructions>
+    <original_prompt>Name two rivers in Europe.</original_prompt>
+    <model_responses>
+        <model_response>
+            <model>stub-a</model>
+            <instance>1</instance>
+            <confidence>0.8</confidence>
+            <response>The Danube and the Rhine.</response>
+        </model_response>
+    </model_responses>|<thought_process>Compared.</thought_process>
+<synthesis_output>
+<synthesis>The Danube and the Rhine.</synthesis>
+<confidence>0.9</confidence>
+</synthesis_output>"""
+
+AGENT = [
+    ("stub-a", [], f"Here is the query output:\n{QUERY_OUTPUT}\n\nWhich of these rows is an arbiter?"),
+    ("stub-b", ["-c"], f"Same question with another model. Output again:\n{QUERY_OUTPUT}"),
+    # Pasted so that it starts like an arbiter prompt: stub-arbiter answers it
+    # with synthesis XML, in the same conversation.
+    ("stub-arbiter", ["-c"], QUERY_OUTPUT.split("|", 1)[1].split("|")[0]
+     + "\n    <iteration_history>\n    </iteration_history>\n</arbiter_prompt>"),
+    ("stub-c", ["-c"], "Count the rows whose response LIKE '%<synthesis_output>%'."),
+]
+
+
+def ensure_venv(venvs, archive):
+    """llm 0.25 with its era pins, the plugin built from the archive, the stub models."""
+    venv = venvs / f"llm0.25-c{BUILD}"
+    python = venv / "bin" / "python"
+    if (venv / "bin" / "llm").exists():
+        return venv / "bin"
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    pip = [sys.executable, "-m", "pip", "--python", str(python)]
+    requirements = venv / "requirements.txt"
+    requirements.write_text("".join(
+        line + "\n" for line in generate.REQUIREMENTS_DIR.joinpath(f"{BASE_COMBO}.txt").read_text().splitlines()
+        if not line.startswith("llm-consortium")
+    ))
+    wheels = venvs / "wheels"
+    generate.fill_wheelhouse(requirements, wheels, pip)
+    subprocess.run([*pip, "install", "-q", "--disable-pip-version-check", "--no-deps", "--no-index",
+                    "--find-links", str(wheels), "-r", str(requirements)], check=True)
+    source = Path(tempfile.mkdtemp(prefix="llm-consortium-"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(source, filter="data")
+    (plugin,) = source.iterdir()
+    stub = generate.build_stub_wheel(venv / "stub-wheel")
+    subprocess.run([*pip, "install", "-q", "--disable-pip-version-check", "--no-deps", str(plugin), str(stub)],
+                   check=True)
+    shutil.rmtree(source)
+    return venv / "bin"
+
+
+class Session:
+    def __init__(self, bindir, home):
+        # Builds after 2025-04-12 ignore LLM_USER_PATH: llm's own folder under XDG_CONFIG_HOME.
+        self.user_dir = home / "io.datasette.llm"
+        self.user_dir.mkdir(parents=True)
+        self.db_path = self.user_dir / "logs.db"
+        self.env = generate.llm_env(bindir, self.user_dir)
+        self.env["XDG_CONFIG_HOME"] = str(home)
+        self.llm = str(bindir / "llm")
+
+    def llm_run(self, *args):
+        result = subprocess.run([self.llm, *args], env=self.env, capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            raise RuntimeError(f"llm {' '.join(args)[:80]} failed:\n{result.stderr[-2000:]}")
+
+    def rows_after(self, rowid):
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in conn.execute(
+                "SELECT rowid, id, model, prompt, response, conversation_id FROM responses"
+                " WHERE rowid > ? ORDER BY rowid", [rowid])]
+        finally:
+            conn.close()
+
+    def last_rowid(self):
+        rows = self.rows_after(0) if self.db_path.exists() else []
+        return rows[-1]["rowid"] if rows else 0
+
+
+def entry(row, role, iteration=None, member_index=None):
+    return {"id": row["id"], "rowid": row["rowid"], "model": row["model"], "role": role,
+            "iteration": iteration, "member_index": member_index}
+
+
+def split_runs(rows, outer_prompt):
+    """The rows of one `llm -m gemini-arb` command, as its inner runs and the outer run.
+
+    Each inner run ends with its output row (model gemini-n2); its members are
+    asked about the outer arbiter prompt, the outer members about the user's prompt.
+    """
+    inner_runs, outer_rows, pending = [], [], []
+    outer_iteration = 1
+    for row in rows:
+        if row["model"] == OUTER:
+            outer_rows.append(entry(row, "final_output", outer_iteration - 1))
+        elif row["model"] == INNER:
+            inner_runs.append(run_truth(INNER, row["prompt"], pending + [row]))
+            outer_rows.append(entry(row, "arbiter", outer_iteration))
+            outer_iteration += 1
+            pending = []
+        elif "<arbiter_prompt>" in (row["prompt"] or ""):
+            pending.append(row)
+        else:
+            outer_rows.append(entry(row, "member", outer_iteration))
+    arbiters = [r for r in outer_rows if r["role"] == "arbiter"]
+    for r in arbiters:
+        r["role"] = "final_arbiter" if r is arbiters[-1] else "intermediate_arbiter"
+    number_members(outer_rows)
+    outer = {"label": "consortium-as-arbiter", "consortium": OUTER, "prompt": outer_prompt,
+             "iterations": len(arbiters), "arbiter_runs": [run["label"] for run in inner_runs],
+             "rows": outer_rows}
+    for number, run in enumerate(inner_runs, start=1):
+        run["label"] = f"inner-{number}"
+        run["parent"] = outer["label"]
+    outer["arbiter_runs"] = [run["label"] for run in inner_runs]
+    return inner_runs, outer
+
+
+def run_truth(consortium, prompt, rows):
+    """A plain run: members, then arbiter rows (arbiter prompt, stub-arbiter), then the output."""
+    entries, iteration = [], 1
+    arbiters = [r for r in rows if r["model"] == "stub-arbiter" and r["prompt"].startswith("<arbiter_prompt>")]
+    for row in rows:
+        if row["model"] == consortium:
+            entries.append(entry(row, "final_output", len(arbiters)))
+        elif row in arbiters:
+            role = "final_arbiter" if row is arbiters[-1] else "intermediate_arbiter"
+            entries.append(entry(row, role, iteration))
+            iteration += 1
+        else:
+            entries.append(entry(row, "member", iteration))
+    number_members(entries)
+    return {"label": None, "consortium": consortium, "prompt": prompt, "iterations": len(arbiters),
+            "rows": entries}
+
+
+def number_members(entries):
+    counts = {}
+    for e in entries:
+        if e["role"] == "member":
+            counts[e["iteration"]] = counts.get(e["iteration"], 0) + 1
+            e["member_index"] = counts[e["iteration"]]
+
+
+def generate_rows(bindir, out):
+    home = Path(tempfile.mkdtemp(prefix="author-rows-"))
+    try:
+        s = Session(bindir, home)
+        s.llm_run("-m", "stub-a", "Plain question a01: what is a saved consortium?")
+        plain = [entry(r, "plain") for r in s.rows_after(0)]
+        for name, members, arbiter in [(INNER, ["stub-a", "stub-b"], "stub-arbiter"),
+                                       (OUTER, ["stub-c", "stub-a"], INNER)]:
+            args = [a for m in members for a in ("-m", m)]
+            s.llm_run("consortium", "save", name, *args, "--arbiter", arbiter,
+                      "--confidence-threshold", "0.9", "--max-iterations", "2")
+        runs = []
+        before = s.last_rowid()
+        prompt = "inner-01: Name a bird of prey. [iterations=2]"
+        s.llm_run("-m", INNER, prompt)
+        run = run_truth(INNER, prompt, s.rows_after(before))
+        run["label"] = "inner-alone"
+        runs.append(run)
+        before = s.last_rowid()
+        prompt = "outer-01: Name a bird that cannot fly. [iterations=1]"
+        s.llm_run("-m", OUTER, prompt)
+        inner_runs, outer = split_runs(s.rows_after(before), prompt)
+        runs += inner_runs + [outer]
+        before = s.last_rowid()
+        for model, options, text in AGENT:
+            s.llm_run("-m", model, *options, text)
+        agent = [entry(r, "look-alike") for r in s.rows_after(before)]
+        before = s.last_rowid()
+        s.llm_run("-m", "stub-b", "Plain question a02: is this the last one?")
+        plain += [entry(r, "plain") for r in s.rows_after(before)]
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(s.db_path, out / "logs.db")
+        truth = {
+            "build": BUILD, "llm": "0.25", "consortiums": [INNER, OUTER],
+            "row_count": len(s.rows_after(0)), "runs": runs, "look_alikes": agent, "plain": plain,
+        }
+        (out / "author_truth.json").write_text(json.dumps(truth, indent=1) + "\n")
+        (out / "consortium_models.txt").write_text(f"{INNER}\n{OUTER}\n")
+        return truth
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--archive", type=Path, default=ARCHIVE)
+    parser.add_argument("--venvs", type=Path, default=generate.DEFAULT_VENVS)
+    args = parser.parse_args(argv)
+    bindir = ensure_venv(args.venvs.resolve(), args.archive)
+    truth = generate_rows(bindir, args.out)
+    accounted = sum(len(r["rows"]) for r in truth["runs"]) + len(truth["look_alikes"]) + len(truth["plain"])
+    # Inner output rows are in two runs: their own and, as arbiter, the outer one.
+    shared = sum(1 for r in truth["runs"] if r.get("parent"))
+    print(f"{truth['row_count']} rows: {len(truth['runs'])} runs, {len(truth['look_alikes'])} look-alikes,"
+          f" {len(truth['plain'])} plain; {'ok' if accounted - shared == truth['row_count'] else 'ROWS MISSING'}")
+    return 0 if accounted - shared == truth["row_count"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
