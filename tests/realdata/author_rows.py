@@ -37,7 +37,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import generate  # noqa: E402  (venv helpers shared with the release fixtures)
+import runners  # noqa: E402
+import venvs  # noqa: E402
 
 REPO = HERE.parent.parent
 BUILD = "13fca2a"
@@ -74,9 +75,9 @@ AGENT = [
 ]
 
 
-def ensure_venv(venvs, archive):
+def ensure_venv(venvs_dir, archive):
     """llm 0.25 with its era pins, the plugin built from the archive, the stub models."""
-    venv = venvs / f"llm0.25-c{BUILD}"
+    venv = venvs_dir / f"llm0.25-c{BUILD}"
     python = venv / "bin" / "python"
     if (venv / "bin" / "llm").exists():
         return venv / "bin"
@@ -85,18 +86,18 @@ def ensure_venv(venvs, archive):
     pip = [sys.executable, "-m", "pip", "--python", str(python)]
     requirements = venv / "requirements.txt"
     requirements.write_text("".join(
-        line + "\n" for line in generate.REQUIREMENTS_DIR.joinpath(f"{BASE_COMBO}.txt").read_text().splitlines()
+        line + "\n" for line in venvs.requirements_file(BASE_COMBO).read_text().splitlines()
         if not line.startswith("llm-consortium")
     ))
-    wheels = venvs / "wheels"
-    generate.fill_wheelhouse(requirements, wheels, pip)
+    wheels = venvs_dir / "wheels"
+    venvs.fill_wheelhouse(requirements, wheels, pip)
     subprocess.run([*pip, "install", "-q", "--disable-pip-version-check", "--no-deps", "--no-index",
                     "--find-links", str(wheels), "-r", str(requirements)], check=True)
     source = Path(tempfile.mkdtemp(prefix="llm-consortium-"))
     with tarfile.open(archive) as tar:
         tar.extractall(source, filter="data")
     (plugin,) = source.iterdir()
-    stub = generate.build_stub_wheel(venv / "stub-wheel")
+    stub = venvs.build_stub_wheel(venv / "stub-wheel")
     subprocess.run([*pip, "install", "-q", "--disable-pip-version-check", "--no-deps", str(plugin), str(stub)],
                    check=True)
     shutil.rmtree(source)
@@ -109,8 +110,7 @@ class Session:
         self.user_dir = home / "io.datasette.llm"
         self.user_dir.mkdir(parents=True)
         self.db_path = self.user_dir / "logs.db"
-        self.env = generate.llm_env(bindir, self.user_dir)
-        self.env["XDG_CONFIG_HOME"] = str(home)
+        self.env = runners.llm_env(bindir, {"LLM_USER_PATH": str(self.user_dir), "XDG_CONFIG_HOME": str(home)})
         self.llm = str(bindir / "llm")
 
     def llm_run(self, *args):
@@ -246,7 +246,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--archive", type=Path, default=ARCHIVE)
-    parser.add_argument("--venvs", type=Path, default=generate.DEFAULT_VENVS)
+    parser.add_argument("--venvs", type=Path, default=REPO / "build" / "fixture-venvs")
     args = parser.parse_args(argv)
     bindir = ensure_venv(args.venvs.resolve(), args.archive)
     truth = generate_rows(bindir, args.out)
