@@ -80,6 +80,12 @@ def cli():
     is_flag=True,
     help="Also group arbiter chains that have no output row (llm consortium run, failed runs)",
 )
+@click.option(
+    "--replace-foreign",
+    is_flag=True,
+    help="Regroup rows whose consortium_id or flag this tool did not write (earlier scripts' values); "
+    "`undo` puts the old values back",
+)
 @consortium_logs_option
 @busy_option
 @click.option(
@@ -87,11 +93,12 @@ def cli():
     help="Print nothing but errors: no progress, no summary (the exit code and --report tell the rest)",
 )
 def backfill(database, models_file, window, dry_run, no_backup, backup_path, report, include_orphans,
-             consortium_logs_path, busy_timeout, quiet):
+             replace_foreign, consortium_logs_path, busy_timeout, quiet):
     """Find consortium runs and fill consortium_id and is_arbiter_response.
 
     Rows that already have a consortium_id are never changed: run it again
-    after new runs are logged and it processes only those.
+    after new runs are logged and it processes only those. Values this tool
+    did not write are counted and left alone, unless --replace-foreign.
 
     \b
     Examples:
@@ -116,7 +123,7 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
         summary = run.backfill(
             conn, columns, path, models_file=models_file, window=window_seconds, dry_run=dry_run,
             no_backup=no_backup, backup_path=backup_path, include_orphans=include_orphans,
-            consortium_logs_path=consortium_logs_path,
+            consortium_logs_path=consortium_logs_path, replace_foreign=replace_foreign,
             report_path=report, started=started, progress=Progress.for_stderr(quiet),
         )
     if not quiet:
@@ -139,13 +146,13 @@ def verify(database, models_file, window, consortium_logs_path, busy_timeout):
     path = resolve_database(database)
     with connection(path, busy_timeout, write=False) as (conn, columns):
         try:
-            counts, linked, violations = verifying.check(
+            counts, linked, violations, foreign_rows = verifying.check(
                 conn, columns, models_file, parse_window(window), consortium_logs_path, path
             )
         except NothingToVerify as nothing:
             click.echo(f"{path}: {nothing}")
             return
-    sys.exit(verifying.print_result(path, counts, linked, violations))
+    sys.exit(verifying.print_result(path, counts, linked, violations, foreign_rows))
 
 
 @cli.command()

@@ -5,7 +5,7 @@ file is read, never changed.
 """
 import json
 
-from . import consortium_logs, formats, runid
+from . import consortium_logs, foreign, formats, runid
 from .chains import requote, resolve_chains
 from .chat_turns import drop_earlier_turns
 from .database import history_tables
@@ -18,6 +18,9 @@ ROLES = ("final_output", "member", "final_arbiter", "intermediate_arbiter")
 # waits 5 s for a lock, is never kept waiting by one long statement.
 ROWS_PER_READ = 5000
 RUNS_PER_READ = 500
+# Slack in comparing times: llm writes datetime_utc to the microsecond (or, in
+# old versions, the second) and duration_ms to the millisecond.
+TOLERANCE_SECONDS = 1
 
 
 def ranges(keys, size):
@@ -34,27 +37,40 @@ def row_ranges(max_rid, size=ROWS_PER_READ):
         yield low, min(low + size, max_rid)
 
 
-def prepare(conn, columns, names, window, include_orphans=False):
+def prepare(conn, columns, names, window, include_orphans=False, replace_foreign=False):
     """Temp views and tables over a snapshot of responses up to its current last row."""
     max_rid = conn.execute("SELECT coalesce(max(rowid), 0) FROM responses").fetchone()[0]
     run_sql(
         conn,
         "logged",
-        consortium_id="consortium_id" if "consortium_id" in columns else "NULL",
+        consortium_id=foreign.logged_column(columns, replace_foreign),
         duration_ms="duration_ms" if "duration_ms" in columns else "NULL",
         conversation_id="conversation_id" if "conversation_id" in columns else "NULL",
         max_rid=int(max_rid),
     )
     run_sql(conn, "scratch")
     load_names(conn, names)
+    foreign.find(conn, columns, row_ranges(max_rid))
     run_sql(conn, "pairs")
-    return dict(
+    params = dict(
         max_rid=max_rid,
         window_days=window / 86400,
+        tolerance_days=TOLERANCE_SECONDS / 86400,
         prefix_length=formats.PREFIX_LENGTH,
         include_orphans=include_orphans,
         hash_all_rows=include_orphans,
         **runid.day_bounds(),
+        replace_foreign=replace_foreign,
+    )
+    run_sql(conn, "order", params, id_ms=ulid_milliseconds("id"))
+    return params
+
+
+def ulid_milliseconds(column):
+    """SQL: the millisecond time of a ULID column, from its first 10 base32 characters."""
+    digits = "0123456789abcdefghjkmnpqrstvwxyz"
+    return " + ".join(
+        f"(instr('{digits}', lower(substr({column}, {i + 1}, 1))) - 1) * {32 ** (9 - i)}" for i in range(10)
     )
 
 
@@ -117,6 +133,7 @@ def analyse(conn, params, progress=QUIET, accept=None):
     if params["include_orphans"]:
         orphan_runs(conn, params, claimed, linked)
     run_sql(conn, "assignments", params)
+    run_sql(conn, "nested", params)
     run_sql(conn, "review", params)
     consortium_logs.review(conn)
 
@@ -281,4 +298,9 @@ def summarise(conn):
             ))
         ),
         "orphan_arbiter_rows": one("SELECT count(*) FROM review WHERE kind = 'orphan_arbiter'"),
+        "foreign_values": foreign.counts(conn),
+        "out_of_order_blocks": [
+            dict(zip(("first_rowid", "last_rowid", "rows", "oldest_id_time", "newest_id_time", "logged_after"), row))
+            for row in conn.execute("SELECT * FROM out_of_order_blocks")
+        ],
     }

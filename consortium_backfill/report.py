@@ -6,6 +6,7 @@ import sqlite3
 import click
 
 from .errors import Problem
+from .foreign import KINDS
 
 
 def write_report(conn, path, summary):
@@ -66,6 +67,8 @@ def summary_lines(summary, command="consortium-backfill"):
     if orphans:
         lines.append(f"Arbiter rows in no run (llm consortium run, failed runs), left for review: {orphans}")
     lines += consortium_logs_lines(summary)
+    lines += order_lines(summary)
+    lines += foreign_lines(summary)
     for label, key in [("Backup", "backup"), ("Report", "report")]:
         if summary.get(key):
             lines.append(f"{label}: {summary[key]}")
@@ -88,6 +91,11 @@ def next_steps(summary, command, skipped, orphans):
         steps.append(f"{command} explain ROW_ID {database}{models}   (why that row is in no run)")
     if orphans and not summary.get("include_orphans"):
         steps.append(f"{command} backfill {database}{models} --include-orphans   (a run for each chain of arbiter rows)")
+    if summary["foreign_values"] and not summary["replace_foreign"]:
+        steps.append(
+            f"{command} backfill {database}{models} --replace-foreign"
+            "   (regroup the rows holding values this tool did not write; their values are kept for undo)"
+        )
     return ["Next:"] + [f"  {step}" for step in steps] if steps else []
 
 
@@ -109,4 +117,42 @@ def consortium_logs_lines(summary):
             f"{rows['skipped']} skipped + {rows['for_review']} not linked, for review"
         )
     lines += [f"consortium_logs.db review ({kind}): {count}" for kind, count in summary["consortium_logs_review"].items()]
+
+
+def foreign_lines(summary):
+    """The values this tool did not write, by kind with an example row each, and what to do about them."""
+    found = summary["foreign_values"]
+    if not found:
+        return []
+    total = sum(kind["rows"] for kind in found.values())
+    if summary["replace_foreign"]:
+        done = "to replace" if summary["dry_run"] else "replaced; `undo` puts them back"
+        head = f"Values this tool did not write: {total} rows ({done})"
+    else:
+        head = f"Values this tool did not write: {total} rows, left as they were (those rows are in no run)"
+    lines = [head]
+    for kind, facts in found.items():
+        example = facts["example"]
+        value = (
+            f"is_arbiter_response = {example['is_arbiter_response']!r}" if kind == "flag_only"
+            else f"consortium_id = {example['consortium_id']!r}"
+        )
+        lines.append(f"  {KINDS[kind]}: {facts['rows']}, e.g. row {example['id']}: {value}")
+    return lines
+
+
+def order_lines(summary):
+    """Blocks of rows logged out of time order (an import, a rebuild), which pairing by log order must survive."""
+    blocks = summary["out_of_order_blocks"]
+    if not blocks:
+        return []
+    lines = [
+        f"Rows logged out of time order (an import or a rebuild): {sum(b['rows'] for b in blocks)}"
+        f" in {len(blocks)} block(s); a run is paired only if its final arbiter falls within its output's run time"
+    ]
+    lines += [
+        f"  rowids {b['first_rowid']}-{b['last_rowid']}: {b['rows']} rows with ids from {b['oldest_id_time']}"
+        f" to {b['newest_id_time']}, logged after a row of {b['logged_after']}"
+        for b in blocks
+    ]
     return lines

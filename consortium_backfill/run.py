@@ -14,7 +14,8 @@ from .write import new_review_rows, write
 
 
 def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, backup_path, include_orphans,
-             report_path, started=None, consortium_logs_path=None, progress=QUIET, accept=None):
+             report_path, started=None, consortium_logs_path=None, progress=QUIET, accept=None,
+             replace_foreign=False):
     """Group every run not grouped yet; return the summary (see report.print_summary)."""
     started = time.perf_counter() if started is None else started
     check_outputs(path, models_file, backup_path, report_path)
@@ -27,7 +28,7 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
             "no consortium names (no consortium_configs table, or an empty one): pass --models-file; "
             "`consortium-backfill backfill --help` says how to write it from `llm consortium list`"
         )
-    params = analysis.prepare(conn, columns, names, window, include_orphans)
+    params = analysis.prepare(conn, columns, names, window, include_orphans, replace_foreign)
     # An accepted run's rows lie in no pending run's window: read them all.
     params["hash_all_rows"] = params["hash_all_rows"] or accept is not None
     clogs_runs = analysis.link_consortium_logs(conn, clogs)
@@ -36,7 +37,8 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
         accept.mark(conn)
     summary = analysis.summarise(conn)
     summary.update(consortium_logs=str(clogs) if clogs else None, consortium_logs_runs=clogs_runs)
-    to_write = sum(summary["rows_by_role"].values()) + summary["runs_by_era"]["linked from consortium_logs.db"]
+    replaced = sum(kind["rows"] for kind in summary["foreign_values"].values()) if replace_foreign else 0
+    to_write = sum(summary["rows_by_role"].values()) + summary["runs_by_era"]["linked from consortium_logs.db"] + replaced
     backup = None
     updated = changes = 0
     if not dry_run and (to_write or pending_migrations(conn) or new_review_rows(conn)):
@@ -60,6 +62,8 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
     summary.update(
         database=str(path),
         dry_run=dry_run,
+        replace_foreign=replace_foreign,
+        models_file=str(models_file) if models_file else None,
         rows_updated=updated,
         changes=changes,
         backup=str(backup) if backup else None,

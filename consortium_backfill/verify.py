@@ -14,10 +14,12 @@ class NothingToVerify(Exception):
 
 
 def check(conn, columns, models_file, window, consortium_logs_path=None, path=None):
-    """(counts by flag, violations) of a backfilled database; raises NothingToVerify.
+    """(counts by flag, linked runs, violations, foreign rows) of a backfilled database;
+    raises NothingToVerify.
 
-    counts: (is_arbiter_response, rows, runs) of grouped responses rows, plus
-    ('linked', runs, runs) for the runs linked from consortium_logs.db.
+    counts: (is_arbiter_response, rows, runs) of grouped responses rows. Only
+    the runs this tool recorded are checked; foreign rows: those holding a
+    consortium_id it did not write.
     """
     if "consortium_id" not in columns:
         raise NothingToVerify("not backfilled yet (no consortium_id column): nothing to verify")
@@ -26,21 +28,31 @@ def check(conn, columns, models_file, window, consortium_logs_path=None, path=No
     runs_table, _ = history_tables(conn)
     linked = linked_runs(conn, runs_table)
     conn.executemany("INSERT INTO c08_done_runs (run_id) VALUES (?)", [(i,) for i in linked])
-    counts = conn.execute(
-        "SELECT is_arbiter_response, count(*), count(DISTINCT consortium_id) FROM responses"
-        " WHERE consortium_id IS NOT NULL AND consortium_id NOT IN (SELECT run_id FROM c08_done_runs)"
-        " GROUP BY 1 ORDER BY 1"
-    ).fetchall()
-    if not counts and not linked:
-        raise NothingToVerify("no grouped rows yet: nothing to verify")
     if utils_db(conn)[runs_table].exists():
         members_table = history_tables(conn)[1]
         conn.execute(
             f"INSERT INTO recorded_runs SELECT id, output_response_id, config_name,"
-            f" EXISTS (SELECT 1 FROM [{members_table}] WHERE run_id = runs.id AND source = ?)"
+            f" EXISTS (SELECT 1 FROM [{members_table}] WHERE run_id = runs.id AND source = ?),"
+            f" final_arbiter_response_id"
             f" FROM [{runs_table}] AS runs",
             [ACCEPTED],
         )
+        conn.execute(
+            "INSERT INTO nested_runs SELECT recorded_runs.id FROM recorded_runs"
+            " JOIN responses AS final ON final.id = recorded_runs.final_arbiter_response_id"
+            " WHERE final.consortium_id IS NOT recorded_runs.id"
+        )
+    counts = conn.execute(
+        "SELECT is_arbiter_response, count(*), count(DISTINCT consortium_id) FROM responses"
+        " WHERE consortium_id IN (SELECT id FROM recorded_runs) AND consortium_id NOT IN (SELECT run_id FROM c08_done_runs)"
+        " GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    if not counts and not linked:
+        raise NothingToVerify("no grouped rows yet: nothing to verify")
+    foreign_rows = conn.execute(
+        "SELECT count(*) FROM responses WHERE consortium_id IS NOT NULL"
+        " AND consortium_id NOT IN (SELECT id FROM recorded_runs)"
+    ).fetchone()[0]
     params = dict(window_days=window / 86400, prefix_length=formats.PREFIX_LENGTH)
     violations = []
     for name, statement in checks(sql_text("verify")):
@@ -50,7 +62,7 @@ def check(conn, columns, models_file, window, consortium_logs_path=None, path=No
             violations.append((name, consortium_id, response_id, detail))
     if linked:
         violations += check_linked(conn, runs_table, consortium_logs_path, path)
-    return counts, len(linked), violations
+    return counts, len(linked), violations, foreign_rows
 
 
 def linked_runs(conn, runs_table):
@@ -78,12 +90,17 @@ def check_linked(conn, runs_table, option, path):
     return violations
 
 
-def print_result(path, counts, linked, violations):
+def print_result(path, counts, linked, violations, foreign_rows=0):
     """Counts by flag, then each violation; returns the exit code, 1 on any violation."""
     runs = max((n for flag, _, n in counts), default=0)
     click.echo(f"{path}: {runs} runs recovered from prompts in logs.db, {linked} linked from consortium_logs.db")
     for flag, rows, _ in counts:
         click.echo(f"  is_arbiter_response = {flag}: {rows} rows")
+    if foreign_rows:
+        click.echo(
+            f"  not checked: {foreign_rows} rows whose consortium_id this tool did not write"
+            " (backfill --replace-foreign regroups them)"
+        )
     for name, consortium_id, response_id, detail in violations:
         click.echo(f"VIOLATION {name}: run {consortium_id}" + (f" row {response_id}" if response_id else "") + f": {detail}")
     if violations:

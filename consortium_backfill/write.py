@@ -1,7 +1,7 @@
 """The write: every change of one backfill, with its run history, in one transaction."""
 import re
 
-from . import changes
+from . import changes, foreign
 from .database import history_tables, retried_transaction
 from .functions import utils_db
 from .sqlfiles import run_sql, schema, sql_text, statements
@@ -35,6 +35,7 @@ def write_all(conn, params, found_at, command):
         conn.execute(f"DROP TRIGGER [{name}]")
     backfill_id = changes.start(conn, command)
     params = dict(params, found_at=found_at)
+    foreign.replace(conn, params)
     update, *review = statements(sql_text("update"))
     updated = conn.execute(update, params).rowcount
     for statement in review:

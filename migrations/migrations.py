@@ -194,3 +194,12 @@ def m007_change_log(db):
             foreign_keys=[("backfill_id", "consortium_backfill_log", "id")],
         )
         db["consortium_backfill_changes"].create_index(["backfill_id"], if_not_exists=True)
+
+
+@migrations()
+def m008_parent_run(db):
+    # A consortium used as another's arbiter: each of its runs names the outer
+    # run it answered for.
+    runs, _ = history_tables(db)
+    if db[runs].exists() and "parent_run_id" not in db[runs].columns_dict:
+        db[runs].add_column("parent_run_id", str)

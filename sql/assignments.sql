@@ -1,8 +1,10 @@
--- The anchors of every grouped run: its final arbiter and its output row.
+-- The anchors of every grouped run: its final arbiter and its output row. A
+-- final arbiter that is another run's output (a consortium used as arbiter)
+-- stays in that run: nested.sql records it.
 INSERT INTO assignments (rid, run_rid, role, iteration, quoted_by_rid, source)
 SELECT arbiter_rid, run_rid, 'final_arbiter', json_extract(parsed, '$.iterations'), NULL,
        CASE WHEN output_rid IS NULL THEN 'last arbiter of an orphan run' ELSE 'row before the output' END
-FROM runs WHERE skip_reason IS NULL
+FROM runs WHERE skip_reason IS NULL AND NOT nested
 UNION ALL
 SELECT output_rid, run_rid, 'final_output', json_extract(parsed, '$.iterations'), NULL, 'model is a consortium name'
 FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL;

@@ -15,10 +15,20 @@ FROM assigned
 JOIN logged AS row ON row.rid = assigned.rid
 LEFT JOIN logged AS quoter ON quoter.rid = assigned.quoted_by_rid;
 
+-- The arbiter rows of an outer run that are inner runs' outputs (nested.sql).
+INSERT OR IGNORE INTO [{members}] (run_id, response_id, role, iteration, member_index, quoted_by, source)
+SELECT runs.consortium_id, row.id, nested_arbiters.role, nested_arbiters.iteration, NULL,
+       CASE WHEN nested_arbiters.role = 'intermediate_arbiter' THEN final.id END,
+       'output of a consortium used as arbiter'
+FROM nested_arbiters
+JOIN runs ON runs.run_rid = nested_arbiters.run_rid
+JOIN logged AS row ON row.rid = nested_arbiters.rid
+JOIN logged AS final ON final.rid = runs.arbiter_rid;
+
 INSERT OR IGNORE INTO [{runs}] (
     id, created_at, ended_at, config_name, iteration_count, member_count,
     user_prompt, arbiter_model, output_response_id, final_arbiter_response_id,
-    source, output_table
+    source, output_table, parent_run_id
 )
 SELECT
     runs.consortium_id,
@@ -34,7 +44,8 @@ SELECT
     runs.output_id,
     runs.arbiter_id,
     'logs.db prompts',
-    CASE WHEN runs.output_id IS NOT NULL THEN 'responses' END
+    CASE WHEN runs.output_id IS NOT NULL THEN 'responses' END,
+    (SELECT parent_run_id FROM parent_runs WHERE parent_runs.run_id = runs.consortium_id)
 FROM runs
 JOIN logged AS arbiter ON arbiter.rid = runs.arbiter_rid
 LEFT JOIN logged AS output ON output.rid = runs.output_rid

@@ -2,12 +2,18 @@
 -- never touch the user's database file.
 CREATE TEMP TABLE consortium_names (name TEXT PRIMARY KEY);
 
--- Runs as the backfill recorded them in its history table (read by verify):
--- an orphan run (--include-orphans) has no output row; an accepted run's final
--- arbiter was confirmed by hand, wherever it was logged.
+-- Runs as the backfill recorded them in its history table (read by verify,
+-- which checks these alone): an orphan run (--include-orphans) has no output
+-- row; an accepted run's final arbiter was confirmed by hand, wherever it was
+-- logged.
 CREATE TEMP TABLE recorded_runs (
-    id TEXT PRIMARY KEY, output_response_id TEXT, config_name TEXT, accepted INTEGER
+    id TEXT PRIMARY KEY, output_response_id TEXT, config_name TEXT, accepted INTEGER,
+    final_arbiter_response_id TEXT
 );
+
+-- Recorded runs whose final arbiter was another consortium: that row is the
+-- inner run's output, in the inner run.
+CREATE TEMP TABLE nested_runs (id TEXT PRIMARY KEY);
 
 CREATE TEMP TABLE candidates (
     rid INTEGER PRIMARY KEY,
@@ -60,6 +66,7 @@ CREATE TEMP TABLE runs (
     arbiter_datetime TEXT,
     arbiter_dt REAL,
     window_start REAL,
+    nested INTEGER DEFAULT 0,
     skip_reason TEXT,
     parsed TEXT,
     consortium_id TEXT,

@@ -1,15 +1,18 @@
 -- Invariants of a backfilled database. Each query returns its violations as
 -- (consortium_id, response_id, detail); a sound database returns no rows.
+-- Only the runs this tool recorded (recorded_runs) are checked: values others
+-- wrote into consortium_id are counted apart, never taken for runs.
 -- Runs are read through idx_consortium_id: only grouped rows are visited.
 
 -- check: one final arbiter
--- Every run has exactly one final arbiter (flag 1).
+-- Every run has exactly one final arbiter (flag 1), but a run whose final
+-- arbiter was another consortium: that row is the inner run's output.
 SELECT consortium_id, NULL AS response_id,
        sum(is_arbiter_response = 1) || ' rows with is_arbiter_response = 1' AS detail
 FROM responses
-WHERE consortium_id IS NOT NULL
+WHERE consortium_id IN (SELECT id FROM recorded_runs)
 GROUP BY consortium_id
-HAVING sum(is_arbiter_response = 1) != 1;
+HAVING sum(is_arbiter_response = 1) != (CASE WHEN consortium_id IN (SELECT id FROM nested_runs) THEN 0 ELSE 1 END);
 
 -- check: output follows final arbiter
 -- The row right after the final arbiter in log order is the run's output:
@@ -40,7 +43,7 @@ LEFT JOIN responses AS following
         WHEN recorded.accepted THEN (SELECT rowid FROM responses WHERE id = recorded.output_response_id)
         ELSE (SELECT min(rowid) FROM responses WHERE rowid > arbiter.rowid)
     END
-WHERE arbiter.consortium_id IS NOT NULL AND arbiter.is_arbiter_response = 1
+WHERE arbiter.consortium_id IN (SELECT id FROM recorded_runs) AND arbiter.is_arbiter_response = 1
   AND (recorded.id IS NULL OR recorded.output_response_id IS NOT NULL)
   AND detail IS NOT NULL;
 
@@ -49,7 +52,7 @@ WHERE arbiter.consortium_id IS NOT NULL AND arbiter.is_arbiter_response = 1
 SELECT consortium_id, id AS response_id,
        'is_arbiter_response = ' || is_arbiter_response || ' but the prompt is not an arbiter prompt' AS detail
 FROM responses
-WHERE consortium_id IS NOT NULL
+WHERE consortium_id IN (SELECT id FROM recorded_runs)
   AND is_arbiter_response IN (1, 2)
   AND arbiter_format(CAST(substr(prompt, 1, :prefix_length) AS BLOB)) IS NULL;
 
@@ -57,7 +60,7 @@ WHERE consortium_id IS NOT NULL
 SELECT consortium_id, id AS response_id,
        'is_arbiter_response is ' || coalesce(is_arbiter_response, 'NULL') || ', not 0, 1 or 2' AS detail
 FROM responses
-WHERE consortium_id IS NOT NULL AND is_arbiter_response IS NOT 0
+WHERE consortium_id IN (SELECT id FROM recorded_runs) AND is_arbiter_response IS NOT 0
   AND is_arbiter_response IS NOT 1 AND is_arbiter_response IS NOT 2;
 
 -- check: member quoted
@@ -69,7 +72,7 @@ WHERE consortium_id IS NOT NULL AND is_arbiter_response IS NOT 0
 WITH finals AS MATERIALIZED (
     SELECT consortium_id, rowid AS arbiter_rid, arbiter_parse(CAST(prompt AS BLOB)) AS parsed
     FROM responses
-    WHERE consortium_id IS NOT NULL AND is_arbiter_response = 1
+    WHERE consortium_id IN (SELECT id FROM recorded_runs) AND is_arbiter_response = 1
 ),
 earlier AS MATERIALIZED (
     SELECT arbiter.consortium_id, arbiter.rowid AS arbiter_rid, arbiter_parse(CAST(arbiter.prompt AS BLOB)) AS parsed
@@ -80,7 +83,7 @@ earlier AS MATERIALIZED (
 members AS (
     SELECT member.consortium_id, member.rowid AS rid, member.id, member.response
     FROM responses AS member
-    WHERE member.consortium_id IS NOT NULL AND member.is_arbiter_response = 0
+    WHERE member.consortium_id IN (SELECT id FROM recorded_runs) AND member.is_arbiter_response = 0
       AND member.rowid != (
           SELECT min(rowid) FROM responses
           WHERE rowid > (SELECT arbiter_rid FROM finals WHERE finals.consortium_id = member.consortium_id)
@@ -174,6 +177,33 @@ SELECT finals.consortium_id, NULL AS response_id,
 FROM responses AS finals
 JOIN responses AS earlier
     ON earlier.consortium_id = finals.consortium_id AND earlier.rowid < finals.rowid
-WHERE finals.consortium_id IS NOT NULL AND finals.is_arbiter_response = 1
+WHERE finals.consortium_id IN (SELECT id FROM recorded_runs) AND finals.is_arbiter_response = 1
 GROUP BY finals.consortium_id
 HAVING julianday(finals.datetime_utc) - min(julianday(earlier.datetime_utc)) > :window_days;
+
+-- check: output evidence
+-- What the output row's response_json says of its run, where the plugin
+-- logged it: the number of iterations, one arbiter row each (an outer run
+-- whose arbiter was a consortium has those rows in the inner runs); and the
+-- output text, the final arbiter's synthesis or, in builds that fall back
+-- to it, its whole answer.
+SELECT output.consortium_id, output.id AS response_id,
+       CASE
+           WHEN json_extract(output.response_json, '$.metadata.iteration_count') != (
+                    SELECT count(*) FROM responses AS arbiter
+                    WHERE arbiter.consortium_id = output.consortium_id AND arbiter.is_arbiter_response IN (1, 2))
+                AND output.consortium_id NOT IN (SELECT id FROM nested_runs)
+               THEN 'the output''s response_json says ' || json_extract(output.response_json, '$.metadata.iteration_count')
+                    || ' iterations; the run has ' || (
+                    SELECT count(*) FROM responses AS arbiter
+                    WHERE arbiter.consortium_id = output.consortium_id AND arbiter.is_arbiter_response IN (1, 2))
+                    || ' arbiter rows'
+           WHEN trim(output.response) NOT IN (
+                    trim(synthesis_text(arbiter_format(substr(final.prompt, 1, :prefix_length)), final.response)),
+                    trim(final.response))
+               THEN 'the output text is not its final arbiter''s synthesis'
+       END AS detail
+FROM responses AS output
+JOIN recorded_runs ON recorded_runs.id = output.consortium_id AND recorded_runs.output_response_id = output.id
+JOIN responses AS final ON final.id = recorded_runs.final_arbiter_response_id
+WHERE json_valid(output.response_json) AND detail IS NOT NULL;

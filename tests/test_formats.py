@@ -126,3 +126,14 @@ def test_synthesis_text_finds_what_llm_consortiums_own_expression_finds():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         match = theirs.search(text)
         assert formats.synthesis_text(text) == (match.group(1).strip() if match else text), text
+
+
+def test_an_arbiter_prompt_quoting_a_whole_arbiter_prompt_is_cut_from_the_outside_in():
+    """A consortium used as another's arbiter: the inner arbiter's original prompt
+    is the outer arbiter prompt, with a </original_prompt><model_responses> of its own."""
+    outer = arbiter_prompt("Name a bird.", [("stub-c", "a crow"), ("stub-a", "a kite")])
+    inner = arbiter_prompt(outer, [("stub-a", "inner a"), ("stub-b", "inner b")])
+    parsed, members, _ = quoted(inner)
+    assert formats.original_prompt(inner) == outer
+    assert members == [(1, "stub-a", "inner a"), (1, "stub-b", "inner b")]
+    assert formats.original_prompt(outer) == "Name a bird."

@@ -2,6 +2,8 @@
 
 Original prompt, then the members' answers, then the history of earlier iterations.
 """
+import re
+
 from . import blocks
 from .reader import MalformedPrompt
 
@@ -17,7 +19,7 @@ class ArbiterPrompt(blocks.SectionsReader):
             prompt,
             what="<original_prompt> after <arbiter_prompt>",
         )
-        original_end = blocks.first(r"</original_prompt>\s*<model_responses>", prompt, opening.end())
+        original_end = self.original_end(prompt, opening.end())
         history_end = blocks.last(r"</iteration_history>\s*</arbiter_prompt>", prompt, original_end.end())
         responses_end = blocks.last(
             r"</model_responses>\s*<iteration_history>", prompt, original_end.end(), history_end.start()
@@ -27,6 +29,22 @@ class ArbiterPrompt(blocks.SectionsReader):
             (original_end.end(), responses_end.start()),
             (responses_end.end(), history_end.start()),
         )
+
+    @staticmethod
+    def original_end(prompt, start):
+        """Where the original prompt ends: the first `</original_prompt><model_responses>`
+        after which the original holds as many <original_prompt> as </original_prompt>.
+
+        The original prompt can itself be a whole arbiter prompt (a consortium
+        used as another's arbiter), with a `</original_prompt><model_responses>`
+        of its own: the nested tags balance, so the search goes on past them.
+        """
+        delimiter = r"</original_prompt>\s*<model_responses>"
+        for match in re.compile(delimiter).finditer(prompt, start):
+            original = prompt[start : match.start()]
+            if original.count("<original_prompt>") == original.count("</original_prompt>"):
+                return match
+        return blocks.first(delimiter, prompt, start)
 
 
     def history_span(self, prompt):

@@ -9,12 +9,13 @@ author's transcripts show happened to his file before this tool existed:
 1. columns of his own, by hand: human_vote, human_note, bookmark, session_id,
    consortium_id, is_arbiter_response INTEGER DEFAULT 0 (+ idx_consortium_id);
 2. rows logged over months: llm 0.24 + llm-consortium 0.4 (from 2025-01-31),
-   llm 0.25 + 0.5 (April), the 13fca2a rows of tests/fixtures/author-rows
-   (a consortium used as another's arbiter, a coding agent's look-alikes);
-3. an import: older rows (llm 0.24 + 0.3, from 2025-01-30) appended at the
-   end of rowid order through a `temp_import` table that stays behind;
-4. the forward scan: every row up to a consortium output row gets that
-   output's model name as consortium_id;
+   llm 0.25 + 0.5 and llm 0.27 + 0.5 (April);
+3. the forward scan: every row up to a consortium output row gets that
+   output's model name as consortium_id (rows logged later keep NULL);
+4. more rows: the 13fca2a rows of tests/fixtures/author-rows (a consortium
+   used as another's arbiter, a coding agent's look-alikes); then an import:
+   older rows (llm 0.24 + 0.3, from 2025-01-30) appended at the end of rowid
+   order through a `temp_import` table that stays behind;
 5. the plan of original-plan.txt, run once as written: rows ordered by id,
    each output paired with the row before it, 40-hex ids in the style of the
    PyPI package `ksuid`, members searched among rows still NULL;
@@ -219,16 +220,22 @@ class History:
         base = BLOCKS[0][1]
         shutil.copyfile(FIXTURES / base / "logs.db", self.path)
         conn = sqlite3.connect(self.path, isolation_level=None)
+        # A fixture being made: no fsync per statement (not kept in the file).
+        conn.execute("PRAGMA synchronous = OFF")
         self.conn = conn
         self.llm_columns = [r[1] for r in conn.execute("PRAGMA table_info(responses)")]
         conn.execute("DELETE FROM responses")
         conn.execute("DELETE FROM conversations")
         self.hand_columns()
-        for block in BLOCKS:
+        *earlier, latest = BLOCKS
+        for block in earlier:
             self.add_block(*block, "responses")
+        self.names = self.models_file()
+        # The forward scan ran before the last rows were logged and imported.
+        self.forward_scan()
+        self.add_block(*latest, "responses")
         self.import_block(*IMPORTED)
         self.names = self.models_file()
-        self.forward_scan()
         self.plan()
         self.like_tagging()
         self.blank_strings()
@@ -380,7 +387,8 @@ class History:
         member = next(r["id"] for run in self.record["runs"] if run["label"] == "april:iter2"
                       for r in run["rows"] if r["role"] == "member")
         tail = [r[0] for r in self.conn.execute(
-            "SELECT id FROM responses WHERE consortium_id IS NULL ORDER BY rowid DESC LIMIT 3")]
+            "SELECT id FROM responses WHERE consortium_id IS NULL AND is_arbiter_response IS NOT 1"
+            " ORDER BY rowid DESC LIMIT 3")]
         chosen = [member] + tail
         self.set_values([(i, "consortium_id", "") for i in chosen])
         self.step("blank_strings", written=chosen)
@@ -440,12 +448,17 @@ class History:
         self.step("rebuild", dropped=["human_vote", "human_note"], options_json="BLOB", style="quoted identifiers")
 
     def foreign_values(self):
-        """Every value this tool did not write, as the file stands: id -> [consortium_id, is_arbiter_response]."""
+        """Every value left by the steps above, as the file stands: id -> [consortium_id, is_arbiter_response].
+
+        A flag left NULL is no value (rows copied through temp_import, a table
+        made without the column's DEFAULT 0, hold NULL).
+        """
         return {
             row_id: [consortium_id, flag]
             for row_id, consortium_id, flag in self.conn.execute(
                 "SELECT id, consortium_id, is_arbiter_response FROM responses"
-                " WHERE consortium_id IS NOT NULL OR is_arbiter_response IS NOT 0 ORDER BY rowid")
+                " WHERE consortium_id IS NOT NULL OR is_arbiter_response IS NOT NULL AND is_arbiter_response != 0"
+                " ORDER BY rowid")
         }
 
 
@@ -461,6 +474,59 @@ def plan_snippets(prompt_text):
         return []
     return [r.find("response").text for r in section.findall("model_response")
             if r.find("response") is not None and r.find("response").text is not None]
+
+
+FLAGS = {"member": 0, "final_output": 0, "final_arbiter": 1, "intermediate_arbiter": 2}
+
+
+def expected_rows(record):
+    """id -> (run label or None, flag) as a correct grouping leaves every row.
+
+    A run is grouped when its output row was logged right after its final
+    arbiter (two runs in parallel processes can interleave so that it was not:
+    such a run is skipped). An inner run (a consortium used as an arbiter) is a
+    run of its own; its output row stays in it, and the outer run takes its
+    members and output row. Every other row ends with no consortium_id and the
+    flag at its default, 0 (or NULL, as rows copied through temp_import hold it).
+    """
+    expected = {}
+    for entry in record["plain"] + record["look_alikes"]:
+        expected[entry["id"]] = (None, 0)
+    for run in record["runs"]:
+        roles = {r["role"]: r["rowid"] for r in run["rows"]}
+        grouped = "final_output" in roles and (
+            run.get("arbiter_runs") or roles["final_output"] - 1 == roles.get("final_arbiter"))
+        for entry in run["rows"]:
+            if run.get("arbiter_runs") and entry["role"] in ("final_arbiter", "intermediate_arbiter"):
+                continue  # the inner run's output row
+            expected[entry["id"]] = (run["label"], FLAGS[entry["role"]]) if grouped else (None, 0)
+    return expected
+
+
+def score(path, record):
+    """How a backfilled copy compares with the record: runs exact, wrong rows, stale foreign values."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    actual = {i: (c, f) for i, c, f in conn.execute("SELECT id, consortium_id, is_arbiter_response FROM responses")}
+    conn.close()
+    expected = expected_rows(record)
+    runs = {}
+    for row_id, (label, _) in expected.items():
+        if label:
+            runs.setdefault(label, []).append(row_id)
+    wrong, stale, exact = [], [], 0
+    for label, ids in runs.items():
+        ids_of_run = {actual[i][0] for i in ids}
+        run_id = ids_of_run.pop() if len(ids_of_run) == 1 else None
+        members = {i for i, (c, _) in actual.items() if run_id is not None and c == run_id}
+        good = run_id is not None and members == set(ids) and all(actual[i][1] == expected[i][1] for i in ids)
+        exact += good
+        if not good:
+            wrong += [i for i in ids if run_id is None or actual[i][1] != expected[i][1]]
+            wrong += sorted(members - set(ids))
+    for row_id, (label, flag) in expected.items():
+        if label is None and actual[row_id] not in ((None, flag), (None, None)):
+            (stale if list(actual[row_id]) == record["foreign"].get(row_id) else wrong).append(row_id)
+    return {"runs": len(runs), "runs_exact": exact, "wrong_rows": sorted(set(wrong)), "stale_foreign": stale}
 
 
 def build(path, rebuild=False):
