@@ -199,7 +199,7 @@ SELECT output.consortium_id, output.id AS response_id,
                     WHERE arbiter.consortium_id = output.consortium_id AND arbiter.is_arbiter_response IN (1, 2))
                     || ' arbiter rows'
            WHEN trim(output.response) NOT IN (
-                    trim(synthesis_text(arbiter_format(substr(final.prompt, 1, :prefix_length)), final.response)),
+                    trim(synthesis_text(arbiter_format(CAST(substr(final.prompt, 1, :prefix_length) AS BLOB)), final.response)),
                     trim(final.response))
                THEN 'the output text is not its final arbiter''s synthesis'
        END AS detail
