@@ -117,6 +117,7 @@ def consortium_logs_lines(summary):
             f"{rows['skipped']} skipped + {rows['for_review']} not linked, for review"
         )
     lines += [f"consortium_logs.db review ({kind}): {count}" for kind, count in summary["consortium_logs_review"].items()]
+    return lines
 
 
 def foreign_lines(summary):
