@@ -34,4 +34,11 @@ WHERE runs.skip_reason IS NULL AND runs.output_rid IS NOT NULL
       json_extract(runs.parsed, '$.original_prompt.start'),
       json_extract(runs.parsed, '$.original_prompt.length')
   )
+  -- A consortium used as this run's arbiter: its arbiters were asked this
+  -- run's own arbiter prompt, whose original prompt is this run's.
+  AND original_prompt(original_prompt(CAST(earlier.prompt AS BLOB))) IS NOT substr(
+      arbiter.prompt,
+      json_extract(runs.parsed, '$.original_prompt.start'),
+      json_extract(runs.parsed, '$.original_prompt.length')
+  )
 ORDER BY runs.run_rid, iteration;

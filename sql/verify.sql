@@ -186,7 +186,8 @@ HAVING julianday(finals.datetime_utc) - min(julianday(earlier.datetime_utc)) > :
 -- logged it: the number of iterations, one arbiter row each (an outer run
 -- whose arbiter was a consortium has those rows in the inner runs); and the
 -- output text, the final arbiter's synthesis or, in builds that fall back
--- to it, its whole answer.
+-- to it, its whole answer (of the synthesis templates; a judge's output is
+-- a member's text).
 SELECT output.consortium_id, output.id AS response_id,
        CASE
            WHEN json_extract(output.response_json, '$.metadata.iteration_count') != (
@@ -198,7 +199,9 @@ SELECT output.consortium_id, output.id AS response_id,
                     SELECT count(*) FROM responses AS arbiter
                     WHERE arbiter.consortium_id = output.consortium_id AND arbiter.is_arbiter_response IN (1, 2))
                     || ' arbiter rows'
-           WHEN trim(output.response) NOT IN (
+           -- A judge's output is the chosen member's text, not a synthesis.
+           WHEN arbiter_format(CAST(substr(final.prompt, 1, :prefix_length) AS BLOB)) IN ('arbiter_prompt', 'synthesis_system')
+                AND trim(output.response) NOT IN (
                     trim(synthesis_text(arbiter_format(CAST(substr(final.prompt, 1, :prefix_length) AS BLOB)), final.response)),
                     trim(final.response))
                THEN 'the output text is not its final arbiter''s synthesis'
