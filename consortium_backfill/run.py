@@ -63,7 +63,6 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
         database=str(path),
         dry_run=dry_run,
         replace_foreign=replace_foreign,
-        models_file=str(models_file) if models_file else None,
         rows_updated=updated,
         changes=changes,
         backup=str(backup) if backup else None,

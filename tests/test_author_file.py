@@ -78,7 +78,7 @@ def test_the_default_run_leaves_every_foreign_value_as_it_was_and_says_what_to_r
         example = found and kind["example"]
         assert record["foreign"][example["id"]] == [example["consortium_id"], example["is_arbiter_response"]]
     assert "Values this tool did not write: " in result.output
-    assert f"python backfill.py backfill -d {path} --replace-foreign --models-file {models}" in result.output
+    assert f"backfill -d {path} -m {models} --replace-foreign   (regroup the rows" in result.output
 
 
 def test_replace_foreign_groups_every_run_exactly_and_undo_puts_every_value_back(author_db, tmp_path):
