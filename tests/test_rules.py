@@ -393,3 +393,13 @@ def test_interleaved_runs_are_skipped_and_their_review_rows_name_the_likely_fina
              if r["kind"] == "skipped_run"}
     assert hints == {a_output: a_final, b_output: b_final}
     assert grouped(logs_db.path) == {}
+
+
+def test_new_review_rows_are_written_when_there_is_nothing_to_group(logs_db):
+    logs_db.run("cons", "Grouped first", [[("a", "g1")]])
+    run_backfill(logs_db.path, models(logs_db))
+    orphan = logs_db.run("cons", "consortium run only", [[("a", "o1")]], output=False)
+    run_backfill(logs_db.path, models(logs_db))
+    assert len(grouped(logs_db.path)) == 3
+    review = dict(logs_db.conn.execute("SELECT response_id, kind FROM consortium_backfill_review"))
+    assert review == {orphan["final"]: "orphan_arbiter"}
