@@ -7,7 +7,7 @@ import pytest
 from ksuid import Ksuid
 
 from builder import arbiter_prompt, arbiter_response
-from consortium_backfill import analysis
+from consortium_backfill import analysis, formats
 from conftest import file_hash, grouped, run_backfill
 
 
@@ -403,3 +403,27 @@ def test_new_review_rows_are_written_when_there_is_nothing_to_group(logs_db):
     assert len(grouped(logs_db.path)) == 3
     review = dict(logs_db.conn.execute("SELECT response_id, kind FROM consortium_backfill_review"))
     assert review == {orphan["final"]: "orphan_arbiter"}
+
+
+def test_with_include_orphans_members_outside_the_window_are_still_left_alone(logs_db):
+    """--include-orphans hashes every row: the window must still bound each run."""
+    early, late = slow_run(logs_db)
+    run_backfill(logs_db.path, models(logs_db), "--include-orphans")
+    assert late in grouped(logs_db.path) and early not in grouped(logs_db.path)
+
+
+def test_a_hash_collision_never_makes_a_member(logs_db, monkeypatch):
+    """Rows are joined on a 64-bit hash of their text, then compared: with a hash that
+    collides for every text of the same length, a near look-alike is still left out."""
+    from consortium_backfill.formats import reader
+
+    weak = lambda text: None if text is None else len(text.encode() if isinstance(text, str) else text)
+    monkeypatch.setattr(reader, "content_hash", weak)
+    monkeypatch.setattr(formats, "content_hash", weak)
+    question = "Collide"
+    member = logs_db.log("a", f"<prompt>{question}</prompt>", "apple")
+    decoy = logs_db.log("b", f"<prompt>{question}</prompt>", "mango")
+    final = logs_db.log("stub-arbiter", arbiter_prompt(question, [("a", "apple")]), arbiter_response("fruit"))
+    output = logs_db.log("cons", question, "fruit")
+    run_backfill(logs_db.path, models(logs_db))
+    assert set(grouped(logs_db.path)) == {member, final, output} and decoy not in grouped(logs_db.path)

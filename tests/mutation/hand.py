@@ -6,11 +6,12 @@ The mutations are in mutations.txt beside this file, one block each:
 
     ## name: what the bug is
     file: path/in/the/project
+    tests: a pytest -k expression (optional: the tests meant to catch it)
     - the exact text as it is now (one or more lines)
     + what the bug makes of it (none: the lines are removed)
 
 A mutation the suite fails on is caught; one it passes is a survivor, a gap
-in the tests. Prints one line per mutation and the score; exits 1 if any
+in the tests. The named tests run first: if they fail, the rest need not. Prints one line per mutation and the score; exits 1 if any
 mutation survived or no longer applies (its text is not found).
 """
 import argparse
@@ -27,15 +28,16 @@ ROOT = HERE.parent.parent
 
 
 def parse(text):
-    """[(name, file, old, new)] from mutations.txt."""
+    """[(name, file, tests, old, new)] from mutations.txt."""
     mutations = []
     for block in text.split("\n## ")[1:]:
         lines = block.splitlines()
         name = lines[0].strip()
         file = next(line[len("file:"):].strip() for line in lines if line.startswith("file:"))
+        tests = next((line[len("tests:"):].strip() for line in lines if line.startswith("tests:")), None)
         old = "\n".join(line[2:] for line in lines if line.startswith("- ") or line == "-")
         new = "\n".join(line[2:] for line in lines if line.startswith("+ ") or line == "+")
-        mutations.append((name, file, old, new))
+        mutations.append((name, file, tests, old, new))
     return mutations
 
 
@@ -71,14 +73,14 @@ def main(argv=None):
     if args.only:
         mutations = [m for m in mutations if args.only in m[0]]
     if args.list:
-        for name, file, _, _ in mutations:
+        for name, file, *_ in mutations:
             print(f"{file}: {name}")
         return 0
     caught, bad = 0, []
     with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
         copy = pathlib.Path(tmp)
         project_copy(copy)
-        for name, file, old, new in mutations:
+        for name, file, tests, old, new in mutations:
             path = copy / file
             original = path.read_text()
             if original.count(old) != 1:
@@ -88,7 +90,7 @@ def main(argv=None):
             path.write_text(original.replace(old, new))
             started = time.perf_counter()
             try:
-                failed = run_suite(copy, args.keyword) != 0
+                failed = (tests is not None and run_suite(copy, tests) != 0) or run_suite(copy, args.keyword) != 0
             finally:
                 path.write_text(original)
             took = time.perf_counter() - started
