@@ -427,3 +427,26 @@ def test_a_hash_collision_never_makes_a_member(logs_db, monkeypatch):
     output = logs_db.log("cons", question, "fruit")
     run_backfill(logs_db.path, models(logs_db))
     assert set(grouped(logs_db.path)) == {member, final, output} and decoy not in grouped(logs_db.path)
+
+
+def test_a_row_grouped_by_someone_else_during_the_backfill_is_not_overwritten(logs_db, monkeypatch):
+    """The rows to write are found before the write lock: a row grouped meanwhile keeps its group."""
+    from consortium_backfill import run as running
+
+    logs_db.conn.executescript(
+        "ALTER TABLE responses ADD COLUMN consortium_id TEXT;"
+        "ALTER TABLE responses ADD COLUMN is_arbiter_response INTEGER DEFAULT 0;"
+    )
+    run = logs_db.run("cons", "Contended", [[("a", "c1"), ("b", "c2")]])
+    write = running.write
+
+    def write_after_someone_else(conn, *args, **kwargs):
+        logs_db.conn.execute("UPDATE responses SET consortium_id = 'theirs' WHERE id = ?", [run["members"][0]])
+        logs_db.conn.commit()
+        return write(conn, *args, **kwargs)
+
+    monkeypatch.setattr(running, "write", write_after_someone_else)
+    run_backfill(logs_db.path, models(logs_db))
+    rows = grouped(logs_db.path)
+    assert rows[run["members"][0]] == ("theirs", 0)
+    assert rows[run["members"][1]][0] == rows[run["output"]][0] != "theirs"
