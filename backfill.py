@@ -64,7 +64,15 @@ def cli():
 @models_option
 @window_option
 @click.option("--dry-run", is_flag=True, help="Find runs and print the summary; write nothing, make no backup")
-@click.option("--no-backup", is_flag=True, help="Skip the backup copy made before writing")
+@click.option(
+    "--backup",
+    type=click.Choice(run.BACKUP_CHOICES),
+    default="auto",
+    show_default=True,
+    help="full: copy the whole file before writing; none: no copy; auto: a full copy before the first backfill "
+    "of a database only (a later one changes only the rows of new runs)",
+)
+@click.option("--no-backup", is_flag=True, help="Same as --backup none")
 @click.option(
     "--backup-path",
     type=click.Path(dir_okay=False, path_type=pathlib.Path),
@@ -86,19 +94,25 @@ def cli():
     help="Regroup rows whose consortium_id or flag this tool did not write (earlier scripts' values); "
     "`undo` puts the old values back",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every row again, not only those logged since the last backfill (same result, slower)",
+)
 @consortium_logs_option
 @busy_option
 @click.option(
     "-q", "--quiet", is_flag=True,
     help="Print nothing but errors: no progress, no summary (the exit code and --report tell the rest)",
 )
-def backfill(database, models_file, window, dry_run, no_backup, backup_path, report, include_orphans,
-             replace_foreign, consortium_logs_path, busy_timeout, quiet):
+def backfill(database, models_file, window, dry_run, backup, no_backup, backup_path, report, include_orphans,
+             replace_foreign, full, consortium_logs_path, busy_timeout, quiet):
     """Find consortium runs and fill consortium_id and is_arbiter_response.
 
     Rows that already have a consortium_id are never changed: run it again
-    after new runs are logged and it processes only those. Values this tool
-    did not write are counted and left alone, unless --replace-foreign.
+    after new runs are logged and it reads only the rows logged since (plus
+    the window before them), unless the database changed behind its back.
+    Values this tool did not write are counted and left alone, unless --replace-foreign.
 
     \b
     Examples:
@@ -122,9 +136,9 @@ def backfill(database, models_file, window, dry_run, no_backup, backup_path, rep
     with connection(path, busy_timeout, write=not dry_run) as (conn, columns):
         summary = run.backfill(
             conn, columns, path, models_file=models_file, window=window_seconds, dry_run=dry_run,
-            no_backup=no_backup, backup_path=backup_path, include_orphans=include_orphans,
+            backup="none" if no_backup else backup, backup_path=backup_path, include_orphans=include_orphans,
             consortium_logs_path=consortium_logs_path, replace_foreign=replace_foreign,
-            report_path=report, started=started, progress=Progress.for_stderr(quiet),
+            report_path=report, full=full, started=started, progress=Progress.for_stderr(quiet),
         )
     if not quiet:
         print_summary(summary, command_name())

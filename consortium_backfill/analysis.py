@@ -1,7 +1,9 @@
 """Finding runs: the SQL phases in order, the claims of matched rows, orphan chains, the counts.
 
 Everything here writes only TEMP tables of our own connection: the user's
-file is read, never changed.
+file is read, never changed. A pass looks for runs among the rows logged
+after params["start"] (0: every row); before those it reads only the window
+of the runs it finds.
 """
 import json
 
@@ -21,6 +23,10 @@ RUNS_PER_READ = 500
 # Slack in comparing times: llm writes datetime_utc to the microsecond (or, in
 # old versions, the second) and duration_ms to the millisecond.
 TOLERANCE_SECONDS = 1
+# The timeline (consortium_backfill_timeline) records one time per block of
+# this many rowids: a later backfill re-reads at most one block more than the
+# window it needs.
+TIMELINE_BLOCK = 100
 
 
 def ranges(keys, size):
@@ -32,13 +38,17 @@ def ranges(keys, size):
         low = high
 
 
-def row_ranges(max_rid, size=ROWS_PER_READ):
-    for low in range(0, max_rid, size):
-        yield low, min(low + size, max_rid)
+def row_ranges(after, last, size=ROWS_PER_READ):
+    """(low, high] bounds covering the rowids after `after` up to `last`."""
+    for low in range(after, last, size):
+        yield low, min(low + size, last)
 
 
-def prepare(conn, columns, names, window, include_orphans=False, replace_foreign=False):
-    """Temp views and tables over a snapshot of responses up to its current last row."""
+def prepare(conn, columns, names, window, include_orphans=False, replace_foreign=False, start=0):
+    """Temp views and tables over a snapshot of responses up to its current last row.
+
+    start: the last rowid an earlier backfill examined; rows after it are new.
+    """
     max_rid = conn.execute("SELECT coalesce(max(rowid), 0) FROM responses").fetchone()[0]
     run_sql(
         conn,
@@ -50,10 +60,11 @@ def prepare(conn, columns, names, window, include_orphans=False, replace_foreign
     )
     run_sql(conn, "scratch")
     load_names(conn, names)
-    foreign.find(conn, columns, row_ranges(max_rid))
-    run_sql(conn, "pairs")
+    foreign.find(conn, columns, row_ranges(0, max_rid))
     params = dict(
         max_rid=max_rid,
+        start=min(start, max_rid),
+        read_from=min(start, max_rid),
         window_days=window / 86400,
         tolerance_days=TOLERANCE_SECONDS / 86400,
         prefix_length=formats.PREFIX_LENGTH,
@@ -74,25 +85,26 @@ def ulid_milliseconds(column):
     )
 
 
-def link_consortium_logs(conn, path):
+def link_consortium_logs(conn, path, params=None):
     """Output rows of the consortium_logs.db era linked to their runs (c08_links), before the
     prompt-based phases, which then leave those rows alone. path None: no file found.
-    Returns how many runs the file holds."""
+    Output rows in responses are those logged after params["start"]. Returns how many runs the file holds."""
     runs = consortium_logs.load(conn, path) if path is not None else 0
     runs_table, _ = history_tables(conn)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [runs_table]).fetchone():
         consortium_logs.mark_done(conn, runs_table)
-    consortium_logs.find_outputs(conn)
+    consortium_logs.find_outputs(conn, params["start"] if params else 0)
     consortium_logs.link(conn)
     return runs
 
 
 def analyse(conn, params, progress=QUIET, accept=None):
-    """Find every run and every row it claims, into the temp table assignments.
+    """Find every run logged after params["start"] and every row it claims, into the temp table assignments.
 
     accept(conn, params, claimed, linked): a skipped run a person confirmed (accept.py).
     """
-    run_sql(conn, "runs", params)
+    for low, high in row_ranges(params["start"], params["max_rid"]):
+        run_sql(conn, "runs", dict(params, low=low, high=high))
     consortium_logs.explain_skips(conn)
     runs = [row[0] for row in conn.execute("SELECT run_rid FROM runs ORDER BY run_rid")]
     with progress.phase("Reading runs", len(runs), "runs") as advance:
@@ -101,10 +113,16 @@ def analyse(conn, params, progress=QUIET, accept=None):
             run_sql(conn, "snippets", dict(params, low=low, high=high))
             advance(RUNS_PER_READ)
     run_sql(conn, "windows", params)
-    with progress.phase("Reading rows", params["max_rid"], "rows") as advance:
-        for low, high in row_ranges(params["max_rid"]):
+    with progress.phase("Reading rows", params["max_rid"] - params["start"], "rows") as advance:
+        for low, high in row_ranges(params["start"], params["max_rid"]):
             run_sql(conn, "candidates", dict(params, low=low, high=high))
             advance(high - low)
+    if params["start"]:
+        # Rows logged before the new ones: only the blocks that reach into a window.
+        params["read_from"] = conn.execute(sql_text("reread"), params).fetchone()[0]
+        for low, high in row_ranges(params["read_from"], params["start"]):
+            run_sql(conn, "candidates", dict(params, low=low, high=high))
+    conn.execute("CREATE INDEX temp.candidates_arbiters ON candidates (rid) WHERE arbiter_format IS NOT NULL")
     conn.execute("CREATE INDEX temp.candidates_by_response ON candidates (response_hash)")
     conn.execute("CREATE INDEX temp.candidates_by_synthesis ON candidates (synthesis_hash)")
     conn.execute("CREATE INDEX temp.conversation_arbiters_by_id ON conversation_arbiters (conversation_id, rid)")
@@ -155,7 +173,8 @@ def orphan_runs(conn, params, claimed, linked):
         if rid is not None
     }
     arbiters = conn.execute(
-        "SELECT rid FROM candidates WHERE arbiter_format IS NOT NULL ORDER BY rid DESC"
+        "SELECT rid FROM candidates WHERE arbiter_format IS NOT NULL AND rid > ? ORDER BY rid DESC",
+        [params["start"]],
     ).fetchall()
     for (rid,) in arbiters:
         if rid in claimed:
@@ -244,16 +263,21 @@ def claim(rows, claimed, role):
         yield rid, run_rid, role, quote["iteration"], arbiter_rid, quote["source"]
 
 
-def output_rows(conn, one):
-    """Every consortium output row of logs.db, in both of llm's tables, and where each one went."""
+def output_rows(conn, one, start=0):
+    """Every consortium output row of logs.db, in both of llm's tables, and where each one went.
+
+    In responses, those logged after `start` only: a later backfill never scans the table.
+    """
     in_turns = "turns" in {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     return {
-        "in_responses": one("SELECT count(*) FROM logged WHERE model IN (SELECT name FROM consortium_names)"),
+        "in_responses": one(
+            "SELECT count(*) FROM logged WHERE model IN (SELECT name FROM consortium_names) AND rid > ?", start
+        ),
         "in_turns": one("SELECT count(*) FROM main.turns WHERE model IN (SELECT name FROM consortium_names)")
         if in_turns else 0,
         "already_grouped": one(
             "SELECT count(*) FROM logged WHERE model IN (SELECT name FROM consortium_names)"
-            " AND consortium_id IS NOT NULL"
+            " AND consortium_id IS NOT NULL AND rid > ?", start
         ) + (one(
             "SELECT count(*) FROM main.turns WHERE id IN (SELECT output_id FROM c08_done)"
             " AND model IN (SELECT name FROM consortium_names)"
@@ -265,9 +289,21 @@ def output_rows(conn, one):
     }
 
 
-def summarise(conn):
-    one = lambda sql: conn.execute(sql).fetchone()[0]
+def output_rows_grouped_before(conn, one, start, counted):
+    """Output rows an earlier backfill grouped: counted with the rows when every row was
+    read, else from the run history (a re-run never scans the table)."""
+    if not start:
+        return counted["already_grouped"]
+    runs_table, _ = history_tables(conn)
+    return one(f"SELECT count(*) FROM [{runs_table}] WHERE output_response_id IS NOT NULL")
+
+
+def summarise(conn, params=None):
+    one = lambda sql, *args: conn.execute(sql, args).fetchone()[0]
+    start = params["start"] if params else 0
+    counted = output_rows(conn, one, start)
     return {
+        "output_rows_grouped_before": output_rows_grouped_before(conn, one, start, counted),
         "runs_by_era": {
             "recovered from prompts in logs.db": one(
                 "SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL"
@@ -275,7 +311,7 @@ def summarise(conn):
             "linked from consortium_logs.db": one("SELECT count(*) FROM c08_links"),
         },
         "runs_linked_by": dict(conn.execute("SELECT basis, count(*) FROM c08_links GROUP BY basis ORDER BY 1")),
-        "consortium_output_rows": output_rows(conn, one),
+        "consortium_output_rows": counted,
         "consortium_logs_review": dict(
             conn.execute("SELECT kind, count(*) FROM c08_review GROUP BY kind ORDER BY 1").fetchall()
         ),

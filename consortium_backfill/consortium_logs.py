@@ -152,9 +152,9 @@ def turn_texts(conn):
     return True
 
 
-def find_outputs(conn):
-    """Output rows of saved consortiums in responses and, when logs.db has it, llm's turns."""
-    run_sql(conn, "c08_outputs")
+def find_outputs(conn, start=0):
+    """Output rows of saved consortiums in responses (those after rowid start) and, when logs.db has it, llm's turns."""
+    run_sql(conn, "c08_outputs", {"start": start})
     if turn_texts(conn):
         run_sql(conn, "c08_turn_outputs")
 

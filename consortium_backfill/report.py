@@ -23,6 +23,19 @@ def write_report(conn, path, summary):
         raise Problem(f"{path}: cannot write the report{done}: {error.strerror or error}")
 
 
+def describe_pass(done):
+    """Which rows this backfill read: all of them (and why), or those logged since the last one."""
+    if done["kind"] == "full":
+        return f"Pass: full, every row ({done['reason']})"
+    new = done["last_rowid"] - done["new_after_rowid"]
+    window = done["new_after_rowid"] - done["reread_after_rowid"]
+    return (
+        f"Pass: incremental, the rows logged since the last backfill (rowids {done['new_after_rowid'] + 1} "
+        f"to {done['last_rowid']}: {new}) and {window} before them, for the window"
+        if new else "Pass: incremental, nothing logged since the last backfill"
+    )
+
+
 def print_summary(summary, command="consortium-backfill"):
     click.echo("\n".join(summary_lines(summary, command)))
 
@@ -45,7 +58,7 @@ def summary_lines(summary, command="consortium-backfill"):
     rows = sum(roles.values()) if dry else summary["rows_updated"]
     lines = [f"Database: {summary['database']}" + ("  (dry run: nothing written)" if dry else "")]
     if runs == 0 and rows == 0:
-        before = summary["consortium_output_rows"]["already_grouped"]
+        before = summary["output_rows_grouped_before"]
         lines.append(f"Nothing new: no run left to group ({before} output rows grouped before).")
     else:
         lines.append(f"{'Runs to group' if dry else 'Runs grouped'}: {runs}")
@@ -73,6 +86,7 @@ def summary_lines(summary, command="consortium-backfill"):
         if summary.get(key):
             lines.append(f"{label}: {summary[key]}")
     lines += next_steps(summary, command, skipped, orphans)
+    lines.append(describe_pass(summary["pass"]))
     lines.append(f"Time: {summary['seconds']:.2f} s")
     return lines
 

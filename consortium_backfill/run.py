@@ -1,5 +1,6 @@
 """One backfill from start to end: find the runs, back up, write, report."""
 import datetime
+import json
 import time
 
 from . import analysis, consortium_logs, report
@@ -10,13 +11,20 @@ from .errors import Problem
 from .names import consortium_names, names_of_past_runs
 from .paths import check_outputs
 from .progress import QUIET
+from .resume import rows_through, starting_point
 from .write import new_review_rows, write
 
+BACKUP_CHOICES = ("auto", "full", "none")
 
-def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, backup_path, include_orphans,
-             report_path, started=None, consortium_logs_path=None, progress=QUIET, accept=None,
-             replace_foreign=False):
-    """Group every run not grouped yet; return the summary (see report.print_summary)."""
+def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto", backup_path=None,
+             include_orphans=False, report_path=None, full=False, started=None, consortium_logs_path=None,
+             progress=QUIET, accept=None, replace_foreign=False):
+    """Group every run not grouped yet; return the summary (see report.print_summary).
+
+    backup: "full" copies the whole file before writing; "none" does not;
+    "auto" copies it while no backfill's groups are on record in the change
+    log; after that, `undo` is the way back.
+    """
     started = time.perf_counter() if started is None else started
     check_outputs(path, models_file, backup_path, report_path)
     clogs = consortium_logs.locate(consortium_logs_path, path)
@@ -28,26 +36,35 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
             "no consortium names (no consortium_configs table, or an empty one): pass --models-file; "
             "`consortium-backfill backfill --help` says how to write it from `llm consortium list`"
         )
-    params = analysis.prepare(conn, columns, names, window, include_orphans, replace_foreign)
-    # An accepted run's rows lie in no pending run's window: read them all.
+    # An accepted run's rows, and foreign values to replace, lie anywhere before the mark: read them all.
+    start = starting_point(conn, names, include_orphans, full or accept is not None or replace_foreign, clogs)
+    params = analysis.prepare(conn, columns, names, window, include_orphans, replace_foreign, start.after)
+    params.update(
+        names=json.dumps(sorted(names)),
+        consortium_logs=str(clogs.resolve()) if clogs else None,
+        rows_through_max=rows_through(conn, params["max_rid"]),
+        block_rows=analysis.TIMELINE_BLOCK,
+    )
     params["hash_all_rows"] = params["hash_all_rows"] or accept is not None
-    clogs_runs = analysis.link_consortium_logs(conn, clogs)
+    clogs_runs = analysis.link_consortium_logs(conn, clogs, params)
     analysis.analyse(conn, params, progress, accept)
     if accept:
         accept.mark(conn)
-    summary = analysis.summarise(conn)
+    summary = analysis.summarise(conn, params)
     summary.update(consortium_logs=str(clogs) if clogs else None, consortium_logs_runs=clogs_runs)
     replaced = sum(kind["rows"] for kind in summary["foreign_values"].values()) if replace_foreign else 0
     to_write = sum(summary["rows_by_role"].values()) + summary["runs_by_era"]["linked from consortium_logs.db"] + replaced
-    backup = None
+    # The record moves on with the last row read, even when no run was found.
+    record = start.refresh or params["max_rid"] != start.recorded
+    made = None
     updated = changes = 0
-    if not dry_run and (to_write or pending_migrations(conn) or new_review_rows(conn)):
+    if not dry_run and (to_write or record or pending_migrations(conn) or new_review_rows(conn)):
         kill_after_statements(conn)
         # Once a backfill's groups are on record, `undo` is the exact way back
         # for the next ones: a full copy is made for the first (or on request),
         # not again on every run while llm waits behind the long read.
-        if to_write and not no_backup and (backup_path or not grouped_on_record(conn)):
-            backup = make_backup(conn, path, backup_path, progress)
+        if to_write and (backup == "full" or backup_path or (backup == "auto" and not grouped_on_record(conn))):
+            made = make_backup(conn, path, backup_path, progress)
         try:
             with progress.phase("Writing"):
                 updated, changes = write(
@@ -56,8 +73,8 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
                 )
         except BaseException:
             # Nothing was written: a backup of the unchanged file is only clutter.
-            if backup:
-                backup.unlink(missing_ok=True)
+            if made:
+                made.unlink(missing_ok=True)
             raise
     summary.update(
         database=str(path),
@@ -65,11 +82,18 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, no_backup, ba
         replace_foreign=replace_foreign,
         rows_updated=updated,
         changes=changes,
-        backup=str(backup) if backup else None,
+        backup=str(made) if made else None,
         report=str(report_path) if report_path else None,
         include_orphans=include_orphans,
         models_file=str(models_file) if models_file else None,
         seconds=round(time.perf_counter() - started, 3),
+    )
+    summary["pass"] = dict(
+        kind="full" if start.full else "incremental",
+        reason="accept" if accept is not None and start.reason == "--full" else start.reason,
+        new_after_rowid=params["start"],
+        reread_after_rowid=params["read_from"],
+        last_rowid=params["max_rid"],
     )
     if report_path:
         report.write_report(conn, report_path, summary)

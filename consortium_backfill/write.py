@@ -1,4 +1,4 @@
-"""The write: every change of one backfill, with its run history, in one transaction."""
+"""The write: every change of one backfill, with its run history and where it stopped, in one transaction."""
 import re
 
 from . import changes, foreign
@@ -47,6 +47,7 @@ def write_all(conn, params, found_at, command):
     updated += conn.execute(update, params).rowcount
     for statement in history:
         conn.execute(statement, params)
+    run_sql(conn, "mark", params)
     recorded = changes.finish(conn, backfill_id)
     for _, sql in triggers:
         conn.execute(sql)

@@ -203,3 +203,27 @@ def m008_parent_run(db):
     runs, _ = history_tables(db)
     if db[runs].exists() and "parent_run_id" not in db[runs].columns_dict:
         db[runs].add_column("parent_run_id", str)
+
+
+@migrations()
+def m009_incremental_state(db):
+    # Where the last backfill stopped, so that the next one reads only what
+    # was logged since (one row), and when each block of rowids was logged,
+    # so that it finds the window before a new run without a scan.
+    if not db["consortium_backfill_state"].exists():
+        db["consortium_backfill_state"].create(
+            {
+                "id": int,
+                "last_rowid": int,
+                "last_id": str,
+                "rows_through_last": int,
+                "grouped_rows": int,
+                "names": str,
+                "include_orphans": int,
+                "consortium_logs": str,
+                "updated_at": str,
+            },
+            pk="id",
+        )
+    if not db["consortium_backfill_timeline"].exists():
+        db["consortium_backfill_timeline"].create({"first_rowid": int, "latest_day": float}, pk="first_rowid")

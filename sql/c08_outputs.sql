@@ -1,5 +1,6 @@
 -- Output rows of saved consortiums in responses (llm <= 0.31), not grouped or
--- linked yet. Those in llm's turns (llm >= 0.32): c08_turn_outputs.sql.
+-- linked yet, logged after :start (the last row an earlier backfill read).
+-- Those in llm's turns (llm >= 0.32): c08_turn_outputs.sql.
 INSERT OR IGNORE INTO c08_outputs (output_id, output_table, rid, model, prompt, response, datetime_utc, dt, named_run_id)
 SELECT
     logged.id, 'responses', logged.rid, logged.model, logged.prompt, logged.response,
@@ -8,6 +9,7 @@ SELECT
                  '$.metadata.consortium_id')
 FROM logged
 JOIN main.responses ON responses.rowid = logged.rid
-WHERE logged.model IN (SELECT name FROM consortium_names)
+WHERE logged.rid > :start
+  AND logged.model IN (SELECT name FROM consortium_names)
   AND logged.consortium_id IS NULL
   AND logged.id NOT IN (SELECT output_id FROM c08_done);

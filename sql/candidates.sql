@@ -1,8 +1,9 @@
 -- Rows not yet grouped, read one rowid range at a time so that a running llm
--- is never kept waiting on one long read. Arbiter-looking rows are kept
--- everywhere (to count orphans); content hashes are only taken for rows
--- inside some run's window, or for every row when any arbiter row may
--- anchor a run of its own (--include-orphans), or a skipped run be accepted.
+-- is never kept waiting on one long read. Every such row is kept with its
+-- time (the timeline of the next backfill is made from them) and whether it
+-- looks like an arbiter row (to count orphans); content hashes are only taken
+-- for rows inside some run's window, or for every row when any arbiter row
+-- may anchor a run of its own (--include-orphans), or a skipped run be accepted.
 INSERT INTO candidates (rid, dt, arbiter_format, response_hash, synthesis_hash)
 SELECT
     rid,
@@ -28,8 +29,7 @@ FROM (
     -- LIMIT keeps this a co-routine: each expression is computed once per row
     -- instead of once per use in the outer query.
     LIMIT -1
-)
-WHERE format IS NOT NULL OR in_window;
+);
 
 -- Arbiter rows an earlier backfill already grouped, inside some run's window:
 -- never claimed again, but a later `llm chat` turn may quote them

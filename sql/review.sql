@@ -1,5 +1,6 @@
 -- What a person should look at: runs that were skipped, with the reason, and
 -- arbiter rows that belong to no run (`llm consortium run`, failed runs).
+-- Only rows logged since the last backfill: earlier review rows stay as they are.
 CREATE TEMP TABLE review AS
 SELECT
     runs.output_id AS response_id,
@@ -33,4 +34,5 @@ SELECT
 FROM candidates
 JOIN logged ON logged.rid = candidates.rid
 WHERE candidates.arbiter_format IS NOT NULL
+  AND candidates.rid > :start
   AND candidates.rid NOT IN (SELECT rid FROM assignments);

@@ -1,4 +1,9 @@
--- One row per output row not yet grouped: its final arbiter, or why it has none.
+-- One row per output row of a range of rowids not yet grouped: its final
+-- arbiter, or why it has none. The final arbiter is the row logged right
+-- before the output: log order is rowid, not id order (llm >= 0.26 mints the
+-- output row's id when the run starts, so its id is older than its members').
+-- Found by a seek on rowid, so that a later backfill reads only the rows
+-- logged since the last one, plus the row before the first of them.
 -- A run is never guessed: each check below that fails is the reason it is skipped.
 -- A consortium can be another's arbiter: then the row before the outer run's
 -- output is the inner run's output, asked the outer arbiter prompt. It is the
@@ -8,8 +13,8 @@ INSERT INTO runs (
     nested, skip_reason
 )
 SELECT
-    pairs.output_rid,
-    pairs.output_rid,
+    output.rid,
+    output.rid,
     output.id,
     previous.rid,
     previous.id,
@@ -43,7 +48,11 @@ SELECT
              OR previous.dt < output.dt - :window_days
             THEN 'final arbiter outside its output''s run time'
     END
-FROM pairs
-JOIN logged AS output ON output.rid = pairs.output_rid
-LEFT JOIN logged AS previous ON previous.rid = pairs.previous_rid
-WHERE output.consortium_id IS NULL;
+FROM logged AS output
+LEFT JOIN logged AS previous
+    ON previous.rid = (SELECT max(rid) FROM logged WHERE rid < output.rid)
+WHERE output.rid > :low AND output.rid <= :high
+  AND output.model IN (SELECT name FROM consortium_names)
+  AND output.consortium_id IS NULL
+  -- output rows of the consortium_logs.db era are linked by consortium_logs.link
+  AND output.rid NOT IN (SELECT rid FROM c08_claimed);

@@ -165,7 +165,11 @@ def test_every_consortium_output_row_is_accounted_for(era, tmp_path):
     assert report["runs_by_era"]["linked from consortium_logs.db"] >= 8
     # Linked output rows in responses are counted with the rows updated.
     assert report["rows_updated"] == sum(report["rows_by_role"].values())
+    # A re-run counts the rows of responses logged since the last backfill (none here);
+    # --full counts them all again.
     again, report = backfill_with_report(path, models, tmp_path)
+    assert report["consortium_output_rows"]["in_responses"] == 0
+    again, report = backfill_with_report(path, models, tmp_path, "--full")
     assert report["consortium_output_rows"]["already_grouped"] == rows["grouped"]
     assert report["runs_by_era"] == {"recovered from prompts in logs.db": 0, "linked from consortium_logs.db": 0}
 

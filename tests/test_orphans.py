@@ -44,8 +44,9 @@ def test_include_orphans_leaves_the_evidence_of_skipped_runs(interleaved, tmp_pa
     expected = skipped(tmp_path / "plain.json")
     assert {runs[label]["final_output"] for label in runs} <= set(expected)
     assert skipped(tmp_path / "orphans.json") == expected
-    # Later runs still see the same skipped runs, not "previous row already grouped".
-    assert run_backfill(path, models, "--include-orphans", "--report", tmp_path / "again.json").exit_code == 0
+    # Later runs still see the same skipped runs, not "previous row already grouped"
+    # (--full: a re-run reads only what is new, and finds no run at all).
+    assert run_backfill(path, models, "--include-orphans", "--full", "--report", tmp_path / "again.json").exit_code == 0
     assert skipped(tmp_path / "again.json") == expected
 
 
