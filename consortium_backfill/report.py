@@ -85,8 +85,8 @@ def summary_lines(summary, command="consortium-backfill"):
     for label, key in [("Backup", "backup"), ("Report", "report")]:
         if summary.get(key):
             lines.append(f"{label}: {summary[key]}")
-    lines += next_steps(summary, command, skipped, orphans)
     lines.append(describe_pass(summary["pass"]))
+    lines += next_steps(summary, command, skipped, orphans)
     lines.append(f"Time: {summary['seconds']:.2f} s")
     return lines
 
