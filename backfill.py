@@ -228,7 +228,7 @@ def accept(output_id, arbiter_id, database, models_file, window, consortium_logs
     with connection(path, busy_timeout, write=True) as (conn, columns):
         summary = run.backfill(
             conn, columns, path, models_file=models_file, window=parse_window(window), dry_run=False,
-            no_backup=True, backup_path=None, include_orphans=False, report_path=None,
+            backup="none", backup_path=None, include_orphans=False, report_path=None,
             consortium_logs_path=consortium_logs_path, accept=Acceptance(output_id, arbiter_id),
         )
     print_summary(summary, command_name())
