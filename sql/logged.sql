@@ -29,4 +29,7 @@ SELECT
     {consortium_id} AS consortium_id,
     {conversation_id} AS conversation_id
 FROM main.responses
-WHERE rowid <= {max_rid};
+-- The snapshot's bound is a filter (+rowid), never the bound of a search: a
+-- phase that reads rowids (low, high] must search that range, not every rowid
+-- up to the snapshot's last one (SQLite takes one upper bound of the two).
+WHERE +rowid <= {max_rid};
