@@ -21,6 +21,12 @@ been dropped from the page cache (fsync + posix_fadvise DONTNEED) unless
 ru_maxrss from os.wait4. After the first yardstick and project run the copy is
 scored against the generator's truth (bench/score.py): "exact" is the number
 of runs with an output row grouped exactly right.
+
+Then, for each size, the re-run case (bench/rerun.py; --no-rerun skips it):
+the database backfilled with its last --held rows (default 300) held back,
+those rows logged again, and the next backfill: its time beside the first
+run's, the rows it read (counted), SQLite's page reads, the bytes it read
+and wrote, and the longest wait of a writer like llm logging beside each.
 """
 from __future__ import annotations
 
@@ -41,6 +47,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import rerun
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -287,6 +295,9 @@ def main(argv=None):
     ap.add_argument("--without-columns", action="store_true",
                     help="databases without the user's hand-made columns")
     ap.add_argument("--no-yardstick", action="store_true")
+    ap.add_argument("--no-rerun", action="store_true", help="skip the re-run case")
+    ap.add_argument("--held", type=int, default=300,
+                    help="rows held back for the re-run case (default 300)")
     args = ap.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     WORK.mkdir(parents=True, exist_ok=True)
@@ -330,6 +341,16 @@ def main(argv=None):
         for k in ("yardstick", "project"):
             if res[k].get("error"):
                 print(f"  {k}: {res[k]['error']}", flush=True)
+        if backfill.exists() and not args.no_rerun:
+            try:
+                res["rerun"] = rerun.rerun_case(
+                    db, models, args.held, WORK, proj_py, timed, fresh_copy, drop_cache, remove_copy,
+                    args.warm, args.timeout)
+                print(f"  re-run: {res['rerun']['rerun']['wall']:.2f} s after a first run of "
+                      f"{res['rerun']['first']['wall']:.2f} s", flush=True)
+            except RuntimeError as error:
+                res["rerun"] = {"error": str(error)}
+                print(f"  re-run: {error}", flush=True)
         results.append(res)
 
     # ---- report ----------------------------------------------------------
@@ -390,6 +411,29 @@ def main(argv=None):
             scaling[k] = b / a if a and b else None
         print("time(100k)/time(20k): " + ", ".join(
             f"{k} {fmt(v)}" for k, v in scaling.items()))
+    reruns = [r for r in results if r.get("rerun") and not r["rerun"].get("error")]
+    if reruns:
+        print()
+        print(f"re-run: the database backfilled with its last {args.held} rows held back, then those rows "
+              "logged again; first run and re-run side by side (first / re-run)")
+        head = ["rows", "first s", "re-run s", "re-run/first", "rows read", "pages looked at", "pages read", "MB of pages read",
+                "MB written", "peak RSS MB", "writer longest wait s", "writer rows lost"]
+        table = []
+        for r in reruns:
+            f, a = r["rerun"]["first"], r["rerun"]["rerun"]
+            pair = lambda key, fn=str: f"{fn(f.get(key))} / {fn(a.get(key))}"
+            mb = lambda v: "n/a" if v is None else f"{v / 1e6:.1f}"
+            table.append([
+                str(r["rows"]), f"{f['wall']:.2f}", f"{a['wall']:.3f}", f"{a['wall'] / f['wall'] * 100:.1f}%",
+                pair("rows_read"),
+                f"{f.get('pages_read', 0) + f.get('pages_hit', 0)} / {a.get('pages_read', 0) + a.get('pages_hit', 0)}",
+                pair("pages_read"), f"{mb(f.get('pages_read', 0) * f.get('page_size', 0))} / {mb(a.get('pages_read', 0) * a.get('page_size', 0))}",
+                pair("bytes_written", mb),
+                pair("rss_mb", lambda v: f"{v:.0f}"), pair("writer_longest_wait_s"), pair("writer_errors")])
+        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
+        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+        for row in table:
+            print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"machine": m, "cold": cold_line, "repeat": args.repeat,

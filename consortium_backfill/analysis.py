@@ -60,7 +60,9 @@ def prepare(conn, columns, names, window, include_orphans=False, replace_foreign
     )
     run_sql(conn, "scratch")
     load_names(conn, names)
-    foreign.find(conn, columns, row_ranges(0, max_rid))
+    # Values this tool did not write, among the rows this pass reads as new:
+    # those before were counted, and left alone, by the backfill that read them.
+    foreign.find(conn, columns, row_ranges(min(start, max_rid), max_rid))
     params = dict(
         max_rid=max_rid,
         start=min(start, max_rid),

@@ -1,0 +1,108 @@
+"""The re-run case of bench/run.py: a backfilled database, a few new runs, the next backfill.
+
+A copy of the bench database has its last `held` rows held back, is
+backfilled (the first run), gets them back (logged after whatever the
+writer logged meanwhile, in their order), and is backfilled again (the
+re-run). Both runs go through bench/measured.py, which reads SQLite's own
+page counters and the bytes written, with a writer like llm
+(bench/llm_writer.py, 100 rows a second) logging beside each of them.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def hold_back(copy: Path, held_file: Path, held: int) -> int:
+    """Move the last `held` rows of responses into held_file; returns the first rowid held."""
+    held_file.unlink(missing_ok=True)
+    conn = sqlite3.connect(copy)
+    cut = conn.execute("SELECT max(rowid) FROM responses").fetchone()[0] - held
+    conn.execute("ATTACH ? AS held", [str(held_file)])
+    with conn:
+        conn.execute("CREATE TABLE held.responses AS SELECT rowid AS held_rowid, * FROM main.responses WHERE rowid > ?",
+                     [cut])
+        conn.execute("DELETE FROM main.responses WHERE rowid > ?", [cut])
+    conn.close()
+    return cut + 1
+
+
+def put_back(copy: Path, held_file: Path):
+    """The held rows, logged again after every row there now, in their order."""
+    conn = sqlite3.connect(copy)
+    conn.execute("ATTACH ? AS held", [str(held_file)])
+    columns = [row[1] for row in conn.execute("PRAGMA held.table_info(responses)")][1:]
+    names = ", ".join(f"[{c}]" for c in columns)
+    with conn:
+        conn.execute(f"INSERT INTO main.responses ({names}) SELECT {names} FROM held.responses ORDER BY held_rowid")
+    conn.close()
+    held_file.unlink()
+
+
+def with_writer(copy: Path, work: Path, run):
+    """run() while a writer like llm logs into copy; returns (run's result, the writer's figures)."""
+    stop, out = work / "writer.stop", work / "writer.json"
+    stop.unlink(missing_ok=True)
+    writer = subprocess.Popen([sys.executable, str(HERE / "llm_writer.py"), str(copy), str(stop), str(out)])
+    time.sleep(0.5)
+    try:
+        result = run()
+    finally:
+        time.sleep(0.5)
+        stop.touch()
+        writer.wait(timeout=30)
+        stop.unlink(missing_ok=True)
+    figures = json.loads(out.read_text())
+    out.unlink()
+    return result, {"writer_longest_wait_s": figures["longest_wait_s"], "writer_p99_wait_s": figures["p99_wait_s"],
+                    "writer_rows": figures["inserted"], "writer_errors": len(figures["errors"])}
+
+
+def measured_backfill(python: str, copy: Path, models: Path, work: Path, timed, timeout, extra=()):
+    counts, report = work / "measured.json", work / "report.json"
+    counts.unlink(missing_ok=True)
+    report.unlink(missing_ok=True)
+    log = work / f"rerun-{copy.stem}.log"
+    cmd = [python, str(HERE / "measured.py"), str(counts), "backfill", "-d", str(copy),
+           "--models-file", str(models), "--report", str(report), *extra]
+    result = timed(cmd, timeout, log)
+    if not result["ok"]:
+        raise RuntimeError(f"{' '.join(cmd)}: exit {result.get('exit')}: {log.read_text()[-600:]}")
+    done = json.loads(report.read_text())["pass"]
+    report.unlink()
+    # The rowids its reads covered: those logged since the last backfill and
+    # the window re-read before them (every row, in a full pass).
+    rows_read = done["last_rowid"] - done["reread_after_rowid"]
+    return dict(result, **json.loads(counts.read_text()), rows_read=rows_read, output=log.read_text())
+
+
+def rerun_case(db: Path, models: Path, held: int, work: Path, python: str, timed, fresh_copy, drop_cache, remove_copy,
+               warm: bool, timeout) -> dict:
+    copy, _ = fresh_copy(db, True)
+    held_file = work / f"held-{copy.stem}.db"
+    try:
+        hold_back(copy, held_file, held)
+        if not warm:
+            drop_cache(copy)
+        first, first_writer = with_writer(
+            copy, work, lambda: measured_backfill(python, copy, models, work, timed, timeout, ["--no-backup"]))
+        put_back(copy, held_file)
+        if not warm:
+            drop_cache(copy)
+        again, again_writer = with_writer(
+            copy, work, lambda: measured_backfill(python, copy, models, work, timed, timeout))
+        return {
+            "held_rows": held,
+            "first": {k: first[k] for k in first if k not in ("ok", "timeout", "exit", "output")} | first_writer,
+            "rerun": {k: again[k] for k in again if k not in ("ok", "timeout", "exit", "output")} | again_writer,
+            "rerun_summary": again["output"].splitlines(),
+        }
+    finally:
+        held_file.unlink(missing_ok=True)
+        remove_copy(copy)
