@@ -6,7 +6,7 @@ from .database import history_tables
 from .accept import SOURCE as ACCEPTED
 from .errors import Problem
 from .functions import utils_db
-from .names import consortium_names, names_of_past_runs
+from .names import known_names
 
 RULES = {
     "final_output": "its model, {config_name}, is a saved consortium name; the row logged right before it, "
@@ -49,9 +49,7 @@ def explain(conn, columns, path, row_id, models_file, window, consortium_logs_pa
     if row is not None and "consortium_id" in columns and row["consortium_id"] is not None:
         return explain_grouped(conn, row)
     clogs = consortium_logs.locate(consortium_logs_path, path)
-    names = consortium_names(conn, models_file) | names_of_past_runs(conn) | (
-        consortium_logs.names(clogs) if clogs else set()
-    )
+    names = known_names(conn, models_file, clogs)
     if not names:
         raise Problem("no consortium names: pass --models-file to explain a row not grouped yet")
     # With orphan runs found too, so that the advice given is what each

@@ -2,6 +2,7 @@
 import codecs
 import pathlib
 
+from . import consortium_logs
 from .errors import Problem
 
 
@@ -20,6 +21,13 @@ def consortium_names(conn, models_file):
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'consortium_configs'").fetchone():
         names |= {row[0] for row in conn.execute("SELECT name FROM consortium_configs") if row[0]}
     return names
+
+
+def known_names(conn, models_file, clogs):
+    """Every saved consortium name there is: the models file, consortium_configs,
+    the runs already recorded, and consortium_logs.db (clogs) when there is one."""
+    names = consortium_names(conn, models_file) | names_of_past_runs(conn)
+    return names | consortium_logs.names(clogs) if clogs else names
 
 
 RUN_TABLES = ("consortium_runs", "backfill_consortium_runs")

@@ -8,7 +8,7 @@ from .changes import grouped_on_record
 from .backup import make_backup
 from .database import kill_after_statements, pending_migrations
 from .errors import Problem
-from .names import consortium_names, names_of_past_runs
+from .names import known_names
 from .paths import check_outputs
 from .progress import QUIET
 from .resume import rows_through, starting_point
@@ -28,9 +28,7 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
     started = time.perf_counter() if started is None else started
     check_outputs(path, models_file, backup_path, report_path)
     clogs = consortium_logs.locate(consortium_logs_path, path)
-    names = consortium_names(conn, models_file) | names_of_past_runs(conn) | (
-        consortium_logs.names(clogs) if clogs else set()
-    )
+    names = known_names(conn, models_file, clogs)
     if not names:
         raise Problem(
             "no consortium names (no consortium_configs table, or an empty one): pass --models-file; "
@@ -42,7 +40,6 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
     params.update(
         names=json.dumps(sorted(names)),
         consortium_logs=str(clogs.resolve()) if clogs else None,
-        rows_through_max=rows_through(conn, params["max_rid"]),
         block_rows=analysis.TIMELINE_BLOCK,
     )
     params["hash_all_rows"] = params["hash_all_rows"] or accept is not None
@@ -59,6 +56,9 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
     made = None
     updated = changes = 0
     if not dry_run and (to_write or record or pending_migrations(conn) or new_review_rows(conn)):
+        # For the record the write leaves (sql/mark.sql): a count of the whole
+        # table, read only when there is a write to record it.
+        params["rows_through_max"] = rows_through(conn, params["max_rid"])
         kill_after_statements(conn)
         # Once a backfill's groups are on record, `undo` is the exact way back
         # for the next ones: a full copy is made for the first (or on request),

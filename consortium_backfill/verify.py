@@ -25,11 +25,10 @@ def check(conn, columns, models_file, window, consortium_logs_path=None, path=No
         raise NothingToVerify("not backfilled yet (no consortium_id column): nothing to verify")
     run_sql(conn, "scratch")
     load_names(conn, consortium_names(conn, models_file))
-    runs_table, _ = history_tables(conn)
+    runs_table, members_table = history_tables(conn)
     linked = linked_runs(conn, runs_table)
     conn.executemany("INSERT INTO c08_done_runs (run_id) VALUES (?)", [(i,) for i in linked])
     if utils_db(conn)[runs_table].exists():
-        members_table = history_tables(conn)[1]
         conn.execute(
             f"INSERT INTO recorded_runs SELECT id, output_response_id, config_name,"
             f" EXISTS (SELECT 1 FROM [{members_table}] WHERE run_id = runs.id AND source = ?),"
