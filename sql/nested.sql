@@ -22,8 +22,8 @@ JOIN logged AS inner_output ON inner_output.rid = inner_run.output_rid
 JOIN logged AS final ON final.rid = runs.arbiter_rid
 WHERE runs.skip_reason IS NULL AND runs.nested
   AND inner_output.dt >= runs.window_start
-  AND synthesis_text('arbiter_prompt', inner_output.response) = substr(final.prompt, snippets.start, snippets.length)
-  AND original_prompt(inner_output.prompt) = substr(
+  AND synthesis_text('arbiter_prompt', CAST(inner_output.response AS BLOB)) = substr(final.prompt, snippets.start, snippets.length)
+  AND original_prompt(CAST(inner_output.prompt AS BLOB)) = substr(
       final.prompt,
       json_extract(runs.parsed, '$.original_prompt.start'),
       json_extract(runs.parsed, '$.original_prompt.length')

@@ -202,7 +202,7 @@ SELECT output.consortium_id, output.id AS response_id,
            -- A judge's output is the chosen member's text, not a synthesis.
            WHEN arbiter_format(CAST(substr(final.prompt, 1, :prefix_length) AS BLOB)) IN ('arbiter_prompt', 'synthesis_system')
                 AND trim(output.response) NOT IN (
-                    trim(synthesis_text(arbiter_format(CAST(substr(final.prompt, 1, :prefix_length) AS BLOB)), final.response)),
+                    trim(synthesis_text(arbiter_format(CAST(substr(final.prompt, 1, :prefix_length) AS BLOB)), CAST(final.response AS BLOB))),
                     trim(final.response))
                THEN 'the output text is not its final arbiter''s synthesis'
        END AS detail
