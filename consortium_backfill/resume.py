@@ -13,6 +13,10 @@ import json
 from .sqlfiles import sql_text
 
 STATE_TABLE = "consortium_backfill_state"
+# Rows spread over the file whose rowid, id, grouping and content a re-run
+# checks (sql/mark.sql, sql/resume.sql): each costs one rowid seek, and a
+# file of up to this many rows is checked row by row.
+SAMPLES = 64
 
 
 @dataclasses.dataclass
@@ -22,12 +26,14 @@ class Start:
     after: rows with a rowid above this are new (0: a full pass).
     reason: why a full pass. recorded: the last rowid the record holds.
     refresh: the record no longer holds, write it again even if no row is new.
+    latest_id_ms: the latest id time of the rows up to `after` (sql/order.sql).
     """
 
     after: int
     reason: str = None
     recorded: int = None
     refresh: bool = False
+    latest_id_ms: int = None
 
     @property
     def full(self):
@@ -62,30 +68,22 @@ def starting_point(conn, names, include_orphans, full=False, consortium_logs=Non
         return start(0, "--include-orphans, which the last backfill did not use")
     if consortium_logs is not None and str(consortium_logs.resolve()) != state["consortium_logs"]:
         return start(0, f"{consortium_logs}, which the last backfill did not read")
+    if state["samples"] is None:
+        return start(0, "the last backfill's record was written by an earlier version")
     stale = changed_behind_our_back(conn, state)
     if stale:
         return start(0, f"the database changed since the last backfill: {stale}")
-    return start(last, refresh=False)
+    return start(last, refresh=False, latest_id_ms=state["latest_id_ms"])
 
 
 def changed_behind_our_back(conn, state):
     """What no longer matches the last backfill's record, or None."""
-    now = conn.execute(sql_text("resume")).fetchone()
-    max_rowid, id_at_last, rows_through_last, grouped_rows = now
+    max_rowid, id_at_last, changed_rowid, change = conn.execute(sql_text("resume")).fetchone()
     last = state["last_rowid"]
     if max_rowid < last:
         return f"its last row is rowid {max_rowid}, the last backfill read up to rowid {last}: rows were deleted"
     if id_at_last != state["last_id"]:
         return f"the row at rowid {last} is not the one the last backfill read: rows were deleted or renumbered (VACUUM)"
-    if rows_through_last != state["rows_through_last"]:
-        return f"{rows_through_last} rows up to rowid {last}, {state['rows_through_last']} at the last backfill"
-    if grouped_rows < state["grouped_rows"]:
-        return f"{grouped_rows} grouped rows, {state['grouped_rows']} after the last backfill"
+    if change:
+        return f"the row at rowid {changed_rowid} is not as the last backfill left it: {change}"
     return None
-
-
-def rows_through(conn, rowid):
-    """How many rows have a rowid up to this one: through the smallest index, not the table."""
-    return conn.execute(
-        "SELECT (SELECT count(*) FROM responses) - (SELECT count(*) FROM responses WHERE rowid > ?)", [rowid]
-    ).fetchone()[0]

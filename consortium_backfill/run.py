@@ -11,7 +11,7 @@ from .errors import Problem
 from .names import known_names
 from .paths import check_outputs
 from .progress import QUIET
-from .resume import rows_through, starting_point
+from .resume import SAMPLES, starting_point
 from .write import new_review_rows, write
 
 BACKUP_CHOICES = ("auto", "full", "none")
@@ -36,11 +36,14 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
         )
     # An accepted run's rows, and foreign values to replace, lie anywhere before the mark: read them all.
     start = starting_point(conn, names, include_orphans, full or accept is not None or replace_foreign, clogs)
-    params = analysis.prepare(conn, columns, names, window, include_orphans, replace_foreign, start.after)
+    params = analysis.prepare(
+        conn, columns, names, window, include_orphans, replace_foreign, start.after, start.latest_id_ms
+    )
     params.update(
         names=json.dumps(sorted(names)),
         consortium_logs=str(clogs.resolve()) if clogs else None,
         block_rows=analysis.TIMELINE_BLOCK,
+        sample_count=SAMPLES,
     )
     params["hash_all_rows"] = params["hash_all_rows"] or accept is not None
     clogs_runs = analysis.link_consortium_logs(conn, clogs, params)
@@ -56,9 +59,6 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
     made = None
     updated = changes = 0
     if not dry_run and (to_write or record or pending_migrations(conn) or new_review_rows(conn)):
-        # For the record the write leaves (sql/mark.sql): a count of the whole
-        # table, read only when there is a write to record it.
-        params["rows_through_max"] = rows_through(conn, params["max_rid"])
         kill_after_statements(conn)
         # Once a backfill's groups are on record, `undo` is the exact way back
         # for the next ones: a full copy is made for the first (or on request),

@@ -216,8 +216,8 @@ def m009_incremental_state(db):
                 "id": int,
                 "last_rowid": int,
                 "last_id": str,
-                "rows_through_last": int,
-                "grouped_rows": int,
+                "samples": str,
+                "latest_id_ms": int,
                 "names": str,
                 "include_orphans": int,
                 "consortium_logs": str,
@@ -227,3 +227,19 @@ def m009_incremental_state(db):
         )
     if not db["consortium_backfill_timeline"].exists():
         db["consortium_backfill_timeline"].create({"first_rowid": int, "latest_day": float}, pk="first_rowid")
+
+
+@migrations()
+def m010_sampled_fingerprints(db):
+    # The state as m009 first made it: counts of the whole table, which a
+    # re-run no longer reads (resume.sql checks a few rows spread over the
+    # file instead); latest_id_ms lets it tell rows logged out of time order
+    # among the new rows alone.
+    state = db["consortium_backfill_state"]
+    if not state.exists():
+        return
+    if {"rows_through_last", "grouped_rows"} & set(state.columns_dict):
+        state.transform(drop={"rows_through_last", "grouped_rows"})
+    for column in ("samples", "latest_id_ms"):
+        if column not in state.columns_dict:
+            state.add_column(column, str if column == "samples" else int)

@@ -1,20 +1,51 @@
 -- Where this backfill stopped, for the next one to start from, written in the
--- same transaction as the rows it grouped: the last row it examined and the
--- fingerprints sql/resume.sql compares with.
-INSERT OR REPLACE INTO consortium_backfill_state (
-    id, last_rowid, last_id, rows_through_last, grouped_rows, names, include_orphans, consortium_logs, updated_at
+-- same transaction as the rows it grouped: the last row it examined, the
+-- latest id time up to it (sql/order.sql) and the rows sql/resume.sql checks
+-- to tell whether the file changed behind the tool's back: :sample_count
+-- rows spread evenly over the rowids before the last one (every row of a
+-- small file), each as its rowid, id, grouping and content (quote(): any
+-- value a column may hold, as text).
+INSERT INTO consortium_backfill_state (
+    id, last_rowid, last_id, samples, latest_id_ms, names, include_orphans, consortium_logs, updated_at
 )
 VALUES (
     1,
     :max_rid,
-    (SELECT id FROM responses WHERE rowid = :max_rid),
-    :rows_through_max,
-    (SELECT count(*) FROM responses WHERE consortium_id IS NOT NULL),
+    (SELECT id FROM main.responses WHERE rowid = :max_rid),
+    (
+        WITH RECURSIVE steps (n) AS (
+            SELECT 0 UNION ALL SELECT n + 1 FROM steps WHERE n + 1 < :sample_count
+        ),
+        sampled (rid) AS (
+            SELECT DISTINCT (
+                SELECT rowid FROM main.responses WHERE rowid >= n * :max_rid / :sample_count ORDER BY rowid LIMIT 1
+            )
+            FROM steps
+        )
+        SELECT json_group_array(json_object(
+            'rowid', responses.rowid,
+            'id', quote(responses.id),
+            'grouping', quote(responses.consortium_id) || ', ' || quote(responses.is_arbiter_response),
+            'content', quote(responses.datetime_utc) || ', ' || quote(length(responses.prompt)) || ', ' || quote(length(responses.response))
+        ))
+        FROM sampled JOIN main.responses ON responses.rowid = sampled.rid
+        WHERE sampled.rid < :max_rid
+    ),
+    (SELECT coalesce(max(max(ms), :latest_id_ms), max(ms), :latest_id_ms) FROM id_times),
     :names,
     :include_orphans,
     :consortium_logs,
     :found_at
-);
+)
+ON CONFLICT (id) DO UPDATE SET
+    last_rowid = excluded.last_rowid,
+    last_id = excluded.last_id,
+    samples = excluded.samples,
+    latest_id_ms = excluded.latest_id_ms,
+    names = excluded.names,
+    include_orphans = excluded.include_orphans,
+    consortium_logs = excluded.consortium_logs,
+    updated_at = excluded.updated_at;
 
 -- A full pass read every row: the timeline starts again.
 DELETE FROM consortium_backfill_timeline WHERE :start = 0;

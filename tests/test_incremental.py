@@ -16,7 +16,7 @@ import tempfile
 import pytest
 
 from builder import FIXTURES
-from consortium_backfill import analysis
+from consortium_backfill import analysis, resume
 from conftest import COMBOS, cli, file_hash, grouped
 
 KEPT = ("consortium_id", "is_arbiter_response")
@@ -203,16 +203,18 @@ def change_by_hand(db, *statements):
     "statements, reason",
     [
         (["DELETE FROM responses WHERE rowid = (SELECT max(rowid) FROM responses)"], "rows were deleted"),
-        (["DELETE FROM responses WHERE rowid = 2"], "rows up to rowid"),
+        (["DELETE FROM responses WHERE rowid = 2"], "the row at rowid 2 is not as the last backfill left it: deleted"),
         (
             # What a VACUUM may do to a table without an INTEGER PRIMARY KEY: rowids renumbered.
             ["DELETE FROM responses WHERE rowid = 1", "UPDATE responses SET rowid = rowid + 1000",
              "UPDATE responses SET rowid = rowid - 1001"],
             "renumbered",
         ),
-        (["UPDATE responses SET consortium_id = NULL, is_arbiter_response = 0 WHERE rowid = 5"], "grouped rows"),
+        (["UPDATE responses SET consortium_id = NULL, is_arbiter_response = 0 WHERE rowid = 5"],
+         "rowid 5 is not as the last backfill left it: its consortium_id or is_arbiter_response changed"),
+        (["UPDATE responses SET response = 'redacted' WHERE rowid = 3"], "rowid 3 is not as the last backfill left it: edited"),
     ],
-    ids=["last-row-deleted", "row-deleted", "renumbered", "ungrouped"],
+    ids=["last-row-deleted", "row-deleted", "renumbered", "ungrouped", "edited"],
 )
 def test_a_database_changed_behind_our_back_gets_a_full_pass(logs_db, statements, reason):
     runs_spread_over_days(logs_db, 3)
@@ -251,3 +253,39 @@ def test_the_full_backup_is_made_before_the_first_backfill_only(logs_db):
     runs_spread_over_days(logs_db, 1)
     result = cli("backfill", "-d", logs_db.path, "--models-file", models, "--backup", "full")
     assert result.exit_code == 0 and "Backup:" in result.output and len(backups()) == 2
+
+
+def test_a_bulk_change_in_a_file_larger_than_the_samples_gets_a_full_pass(logs_db):
+    for n in range(30 * resume.SAMPLES):
+        logs_db.log("gpt-4o", f"plain {n}", "answer", seconds=1)
+    runs_spread_over_days(logs_db, 1)
+    backfill(logs_db.path, logs_db.path.parent / "models.txt")
+    # A clean-up that removes every plain row of one model, a third of the file.
+    change_by_hand(logs_db, "DELETE FROM responses WHERE prompt LIKE 'plain %' AND rowid % 3 = 0")
+    runs_spread_over_days(logs_db, 1)
+    again = report_of(logs_db)
+    assert again["pass"]["kind"] == "full" and "not as the last backfill left it: deleted" in again["pass"]["reason"]
+
+
+def test_a_record_written_before_samples_gets_a_full_pass(logs_db):
+    runs_spread_over_days(logs_db, 2)
+    backfill(logs_db.path, logs_db.path.parent / "models.txt")
+    change_by_hand(logs_db, "UPDATE consortium_backfill_state SET samples = NULL")
+    again = report_of(logs_db)
+    assert again["pass"] == dict(again["pass"], kind="full", reason="the last backfill's record was written by an earlier version")
+    assert report_of(logs_db)["pass"]["kind"] == "incremental"
+
+
+def test_rows_logged_out_of_time_order_since_the_last_backfill_are_reported(logs_db):
+    runs_spread_over_days(logs_db, 2)
+    # A row whose id is days later than every row logged after it.
+    logs_db.log("gpt-4o", "id from later", "answer", id="01jz" + "0" * 22)
+    first = report_of(logs_db)
+    assert first["out_of_order_blocks"] == []
+    for n in range(3):
+        logs_db.log("gpt-4o", f"imported {n}", "answer")
+    again = report_of(logs_db)
+    assert again["pass"]["kind"] == "incremental"
+    (block,) = again["out_of_order_blocks"]
+    assert (block["first_rowid"], block["rows"]) == (first["pass"]["last_rowid"] + 1, 3)
+    assert report_of(logs_db, "--full", "--dry-run")["out_of_order_blocks"] == again["out_of_order_blocks"]

@@ -41,7 +41,7 @@ def test_migrate_adds_columns_index_and_review_table(tmp_path):
         "m001_consortium_columns", "m002_consortium_id_index", "m003_review_table", "m004_history_tables",
         "m005_links_and_one_time_format",
         "m006_run_sources", "m007_change_log", "m008_parent_run",
-        "m009_incremental_state",
+        "m009_incremental_state", "m010_sampled_fingerprints",
     ]
 
 
