@@ -11,6 +11,7 @@ import json
 
 from .database import history_tables
 from .errors import Problem
+from .resume import STATE_TABLE
 
 RESPONSES_TRIGGER = """
 CREATE TEMP TRIGGER consortium_backfill_log_responses
@@ -36,8 +37,10 @@ END
 
 
 def project_tables(conn):
+    """The tables whose changes a backfill records: its run history, the review rows and where it
+    stopped (sql/mark.sql), so that after an undo the next backfill reads the undone rows again."""
     runs, members = history_tables(conn)
-    return [runs, members, "consortium_backfill_review"]
+    return [runs, members, "consortium_backfill_review", STATE_TABLE]
 
 
 def row_json(conn, table, alias):
@@ -56,6 +59,7 @@ def start(conn, command):
         for action, event, old, new in (
             ("insert", "INSERT", "NULL", row_json(conn, table, "NEW")),
             ("delete", "DELETE", row_json(conn, table, "OLD"), "NULL"),
+            ("update", "UPDATE", row_json(conn, table, "OLD"), row_json(conn, table, "NEW")),
         ):
             conn.execute(ROW_TRIGGER.format(
                 action=action, event=event, table=table, backfill_id=backfill_id, old=old, new=new))
@@ -63,18 +67,21 @@ def start(conn, command):
 
 
 def finish(conn, backfill_id):
-    """Still inside the transaction: drop the triggers; returns how many changes were recorded."""
+    """Still inside the transaction: drop the triggers; returns how many changes were recorded
+    (where the backfill stopped aside: it is recorded, for undo, only with other changes)."""
     for (name,) in conn.execute(
         "SELECT name FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'consortium_backfill_log_%'"
     ).fetchall():
         conn.execute(f"DROP TRIGGER temp.[{name}]")
     count = conn.execute(
-        "SELECT count(*) FROM consortium_backfill_changes WHERE backfill_id = ?", [backfill_id]
+        "SELECT count(*) FROM consortium_backfill_changes WHERE backfill_id = ? AND table_name != ?",
+        [backfill_id, STATE_TABLE],
     ).fetchone()[0]
     if count:
         conn.execute("UPDATE consortium_backfill_log SET rows_changed = ? WHERE id = ?", [count, backfill_id])
     else:
-        # Nothing changed: nothing to undo, no entry in the history.
+        # Nothing changed but where it stopped: nothing to undo, no entry in the history.
+        conn.execute("DELETE FROM consortium_backfill_changes WHERE backfill_id = ?", [backfill_id])
         conn.execute("DELETE FROM consortium_backfill_log WHERE id = ?", [backfill_id])
     return count
 
@@ -152,6 +159,12 @@ def undo(conn, backfill_id, keys):
         elif action == "insert":
             where = " AND ".join(f"[{k}] IS :{k}" for k in keys[table])
             conn.execute(f"DELETE FROM [{table}] WHERE {where}", {k: new[k] for k in keys[table]})
+        elif action == "update":
+            where = " AND ".join(f"[{k}] IS :new_{k}" for k in keys[table])
+            columns = ", ".join(f"[{c}] = :{c}" for c in old)
+            conn.execute(
+                f"UPDATE [{table}] SET {columns} WHERE {where}", dict(old, **{f"new_{k}": new[k] for k in keys[table]})
+            )
         else:
             columns = ", ".join(f"[{c}]" for c in old)
             marks = ", ".join(f":{c}" for c in old)

@@ -100,3 +100,25 @@ def test_only_the_first_backfill_copies_the_whole_file(db, tmp_path):
     db.run("cons", "Later still", [[("a", "later still a")]])
     asked = cli("backfill", "-d", db.path, "-m", models, "--backup-path", tmp_path / "asked.db")
     assert asked.exit_code == 0 and (tmp_path / "asked.db").exists()
+
+
+def test_after_an_undo_the_next_backfill_finds_the_undone_runs_again(db, tmp_path):
+    models = tmp_path / "models.txt"
+    run_backfill(db.path, models)
+    first = grouped(db.path)
+    db.run("cons", "Second batch", [[("a", "second a"), ("b", "second b")]])
+    run_backfill(db.path, models)
+    second = grouped(db.path)
+    assert len(second) == len(first) + 4
+    assert cli("undo", "-d", db.path).exit_code == 0
+    # Where the undone backfill stopped is undone too: the next one starts
+    # where the first stopped, and reads the undone run as new.
+    again = run_backfill(db.path, models)
+    assert "Pass: incremental" in again.output and "Runs grouped: 1" in again.output, again.output
+    assert grouped(db.path) == second
+    for _ in range(2):
+        assert cli("undo", "-d", db.path).exit_code == 0
+    assert grouped(db.path) == {}
+    again = run_backfill(db.path, models)
+    assert "Pass: full, every row (first backfill of this database)" in again.output, again.output
+    assert grouped(db.path) == second
