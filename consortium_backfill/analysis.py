@@ -44,11 +44,11 @@ def row_ranges(after, last, size=ROWS_PER_READ):
         yield low, min(low + size, last)
 
 
-def prepare(conn, columns, names, window, include_orphans=False, replace_foreign=False, start=0, latest_id_ms=None):
+def prepare(conn, columns, names, window, include_orphans=False, replace_foreign=False, start=0, latest_stamp=None):
     """Temp views and tables over a snapshot of responses up to its current last row.
 
     start: the last rowid an earlier backfill examined; rows after it are new.
-    latest_id_ms: the latest id time of the rows up to start, as that backfill recorded it.
+    latest_stamp: the latest id time of the rows up to start, as that backfill recorded it (sql/order.sql).
     """
     max_rid = conn.execute("SELECT coalesce(max(rowid), 0) FROM responses").fetchone()[0]
     run_sql(
@@ -75,11 +75,14 @@ def prepare(conn, columns, names, window, include_orphans=False, replace_foreign
         hash_all_rows=include_orphans,
         **runid.day_bounds(),
         replace_foreign=replace_foreign,
-        latest_id_ms=latest_id_ms if start else None,
+        latest_stamp=latest_stamp if start else None,
     )
     # A full pass stamps every row through the id index; a re-run, the new rows through their rowids.
     new_rows = "rowid > :start AND +rowid <= :max_rid" if params["start"] else "+rowid <= :max_rid"
-    run_sql(conn, "order", params, id_ms=ulid_milliseconds("id"), new_rows=new_rows)
+    run_sql(
+        conn, "order", params,
+        new_rows=new_rows, stamp_ms=ulid_milliseconds("stamp"), latest_ms=ulid_milliseconds("latest"),
+    )
     return params
 
 

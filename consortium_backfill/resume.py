@@ -26,14 +26,14 @@ class Start:
     after: rows with a rowid above this are new (0: a full pass).
     reason: why a full pass. recorded: the last rowid the record holds.
     refresh: the record no longer holds, write it again even if no row is new.
-    latest_id_ms: the latest id time of the rows up to `after` (sql/order.sql).
+    latest_stamp: the latest id time of the rows up to `after` (sql/order.sql).
     """
 
     after: int
     reason: str = None
     recorded: int = None
     refresh: bool = False
-    latest_id_ms: int = None
+    latest_stamp: str = None
 
     @property
     def full(self):
@@ -73,7 +73,7 @@ def starting_point(conn, names, include_orphans, full=False, consortium_logs=Non
     stale = changed_behind_our_back(conn, state)
     if stale:
         return start(0, f"the database changed since the last backfill: {stale}")
-    return start(last, refresh=False, latest_id_ms=state["latest_id_ms"])
+    return start(last, refresh=False, latest_stamp=state["latest_id_time"])
 
 
 def changed_behind_our_back(conn, state):

@@ -37,7 +37,7 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
     # An accepted run's rows, and foreign values to replace, lie anywhere before the mark: read them all.
     start = starting_point(conn, names, include_orphans, full or accept is not None or replace_foreign, clogs)
     params = analysis.prepare(
-        conn, columns, names, window, include_orphans, replace_foreign, start.after, start.latest_id_ms
+        conn, columns, names, window, include_orphans, replace_foreign, start.after, start.latest_stamp
     )
     params.update(
         names=json.dumps(sorted(names)),

@@ -217,7 +217,7 @@ def m009_incremental_state(db):
                 "last_rowid": int,
                 "last_id": str,
                 "samples": str,
-                "latest_id_ms": int,
+                "latest_id_time": str,
                 "names": str,
                 "include_orphans": int,
                 "consortium_logs": str,
@@ -233,13 +233,13 @@ def m009_incremental_state(db):
 def m010_sampled_fingerprints(db):
     # The state as m009 first made it: counts of the whole table, which a
     # re-run no longer reads (resume.sql checks a few rows spread over the
-    # file instead); latest_id_ms lets it tell rows logged out of time order
+    # file instead); latest_id_time lets it tell rows logged out of time order
     # among the new rows alone.
     state = db["consortium_backfill_state"]
     if not state.exists():
         return
     if {"rows_through_last", "grouped_rows"} & set(state.columns_dict):
         state.transform(drop={"rows_through_last", "grouped_rows"})
-    for column in ("samples", "latest_id_ms"):
+    for column in ("samples", "latest_id_time"):
         if column not in state.columns_dict:
-            state.add_column(column, str if column == "samples" else int)
+            state.add_column(column, str)

@@ -1,12 +1,12 @@
 -- Where this backfill stopped, for the next one to start from, written in the
 -- same transaction as the rows it grouped: the last row it examined, the
--- latest id time up to it (sql/order.sql) and the rows sql/resume.sql checks
--- to tell whether the file changed behind the tool's back: :sample_count
--- rows spread evenly over the rowids before the last one (every row of a
--- small file), each as its rowid, id, grouping and content (quote(): any
--- value a column may hold, as text).
+-- latest id time up to it (a ULID's first 10 characters, sql/order.sql) and
+-- the rows sql/resume.sql checks to tell whether the file changed behind the
+-- tool's back: :sample_count rows spread evenly over the rowids before the
+-- last one (every row of a small file), each as its rowid, id, grouping and
+-- content (quote(): any value a column may hold, as text).
 INSERT INTO consortium_backfill_state (
-    id, last_rowid, last_id, samples, latest_id_ms, names, include_orphans, consortium_logs, updated_at
+    id, last_rowid, last_id, samples, latest_id_time, names, include_orphans, consortium_logs, updated_at
 )
 VALUES (
     1,
@@ -31,7 +31,7 @@ VALUES (
         FROM sampled JOIN main.responses ON responses.rowid = sampled.rid
         WHERE sampled.rid < :max_rid
     ),
-    (SELECT coalesce(max(max(ms), :latest_id_ms), max(ms), :latest_id_ms) FROM id_times),
+    (SELECT coalesce(max(max(stamp), :latest_stamp), max(stamp), :latest_stamp) FROM id_stamps),
     :names,
     :include_orphans,
     :consortium_logs,
@@ -41,7 +41,7 @@ ON CONFLICT (id) DO UPDATE SET
     last_rowid = excluded.last_rowid,
     last_id = excluded.last_id,
     samples = excluded.samples,
-    latest_id_ms = excluded.latest_id_ms,
+    latest_id_time = excluded.latest_id_time,
     names = excluded.names,
     include_orphans = excluded.include_orphans,
     consortium_logs = excluded.consortium_logs,

@@ -1,31 +1,38 @@
 -- Rows logged out of time order: an import that appended older rows, a
 -- rebuild. A row is out of order when its id (a ULID: its first 10
--- characters are a millisecond time, lowercase Crockford base32) is older,
--- by more than the window, than some row logged before it. Consecutive such
--- rows make one block.
+-- characters are a millisecond time, lowercase Crockford base32, whose
+-- digits sort as their text does) is older, by more than the window, than
+-- some row logged before it. Consecutive such rows make one block.
 --
--- Only the rows this pass reads as new are stamped: {new_rows} is every row
--- up to the snapshot's last one in a full pass (only the id is read, so
--- SQLite scans the id index, not the table), or the rowids after :start in a
--- re-run. The rows before those count through :latest_id_ms, the latest id
--- time the last backfill recorded (NULL in a full pass).
-CREATE TEMP TABLE id_times AS
-SELECT rowid AS rid, {id_ms} AS ms
+-- Only the rows this pass reads as new are stamped (Python fills in which):
+-- in a full pass every row up to the snapshot's last one (only the id is
+-- read, so SQLite scans the id index, not the table), in a re-run the
+-- rowids after :start. The rows before those count through :latest_stamp,
+-- the latest id time the last backfill recorded (NULL in a full pass).
+-- Times are compared as text, and turned into milliseconds only for the
+-- rows older than one logged before them.
+CREATE TEMP TABLE id_stamps AS
+SELECT rowid AS rid, lower(substr(id, 1, 10)) AS stamp
 FROM main.responses
 WHERE {new_rows} AND length(id) = 26;
 
 CREATE TEMP TABLE out_of_order_blocks AS
 WITH running AS (
-    SELECT rid, ms, coalesce(
-        max(max(ms) OVER (ORDER BY rid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), :latest_id_ms),
-        max(ms) OVER (ORDER BY rid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-        :latest_id_ms
+    SELECT rid, stamp, coalesce(
+        max(max(stamp) OVER (ORDER BY rid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), :latest_stamp),
+        max(stamp) OVER (ORDER BY rid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+        :latest_stamp
     ) AS latest
-    FROM id_times
+    FROM id_stamps
+),
+older AS (
+    SELECT rid, {stamp_ms} AS ms, {latest_ms} AS latest
+    FROM running
+    WHERE stamp < latest
 ),
 late AS (
     SELECT rid, ms, latest, rid - row_number() OVER (ORDER BY rid) AS block
-    FROM running
+    FROM older
     WHERE ms < latest - :window_days * 86400000
 )
 SELECT
