@@ -12,16 +12,13 @@ import time
 try:
     import click
 
-    from consortium_backfill import browse as browsing
-    from consortium_backfill import explain as explaining
+    # What a backfill needs; each other command imports its own module when
+    # it runs, so that a re-run, often a fraction of a second, does not pay
+    # for them at start-up.
     from consortium_backfill import changes, run
-    from consortium_backfill import undo as undoing
-    from consortium_backfill import verify as verifying
     from consortium_backfill.database import connection, migrate as apply_migrations, resolve_database
     from consortium_backfill.progress import Progress
     from consortium_backfill.report import print_summary
-    from consortium_backfill.verify import NothingToVerify
-    from consortium_backfill.accept import Acceptance
     from consortium_backfill.options import (
         busy_option, consortium_logs_option, database_option, models_option, parse_window, window_option,
     )
@@ -157,13 +154,15 @@ def verify(database, models_file, window, consortium_logs_path, busy_timeout):
     Example:
         consortium-backfill verify -d logs.db
     """
+    from consortium_backfill import verify as verifying
+
     path = resolve_database(database)
     with connection(path, busy_timeout, write=False) as (conn, columns):
         try:
             counts, linked, violations, foreign_rows = verifying.check(
                 conn, columns, models_file, parse_window(window), consortium_logs_path, path
             )
-        except NothingToVerify as nothing:
+        except verifying.NothingToVerify as nothing:
             click.echo(f"{path}: {nothing}")
             return
     sys.exit(verifying.print_result(path, counts, linked, violations, foreign_rows))
@@ -183,6 +182,8 @@ def explain(row_id, database, models_file, window, consortium_logs_path, busy_ti
     Example:
         consortium-backfill explain 01js7b0tssvh37tcgs21n4qeka -d logs.db
     """
+    from consortium_backfill import explain as explaining
+
     path = resolve_database(database)
     with connection(path, busy_timeout, write=False) as (conn, columns):
         click.echo(explaining.explain(
@@ -224,6 +225,8 @@ def accept(output_id, arbiter_id, database, models_file, window, consortium_logs
     Example:
         python backfill.py accept 01js7b0tssvh37tcgs21n4qeka -d logs.db
     """
+    from consortium_backfill.accept import Acceptance
+
     path = resolve_database(database)
     with connection(path, busy_timeout, write=True) as (conn, columns):
         summary = run.backfill(
@@ -264,6 +267,8 @@ def undo(backfill_id, database, busy_timeout):
         python backfill.py undo -d logs.db
         python backfill.py undo 3 -d logs.db
     """
+    from consortium_backfill import undo as undoing
+
     path = resolve_database(database)
     with connection(path, busy_timeout, write=True) as (conn, _):
         undone, restored, left = undoing.undo(conn, backfill_id)
@@ -287,6 +292,8 @@ def browse(database, datasette_args):
         consortium-backfill browse -d logs.db
         consortium-backfill browse -d logs.db --port 8002 --open
     """
+    from consortium_backfill import browse as browsing
+
     browsing.check_installed()
     path = resolve_database(database)
     with connection(path, 5, write=False) as (conn, _):

@@ -18,6 +18,10 @@ JOIN json_each(snippets.quotes) AS quote
 JOIN runs AS inner_run
     ON inner_run.skip_reason IS NULL
    AND inner_run.output_rid < runs.arbiter_rid
+   -- A grouped run's final arbiter starts at most a window before its output
+   -- row (sql/runs.sql): inner runs whose output may lie in the outer run's
+   -- window, told from the runs table alone, before any row is read.
+   AND inner_run.arbiter_dt >= runs.window_start - :window_days
 JOIN logged AS inner_output ON inner_output.rid = inner_run.output_rid
 JOIN logged AS final ON final.rid = runs.arbiter_rid
 WHERE runs.skip_reason IS NULL AND runs.nested
