@@ -3,8 +3,11 @@
 While a backfill writes, TEMP triggers (they live in our connection only:
 llm never sees them) copy every change to responses' two columns and to the
 project's own tables into consortium_backfill_changes, in the same
-transaction. `undo` replays that record backwards: the two columns and the
-project's tables as they were, every row logged since left alone.
+transaction. A backfill writes in several transactions (write.py): each
+continues the same entry of consortium_backfill_log, so that one `undo`
+reverts all of it, also when it was cut short between two. `undo` replays
+that record backwards: the two columns and the project's tables as they
+were, every row logged since left alone.
 """
 import datetime
 import json
@@ -48,12 +51,16 @@ def row_json(conn, table, alias):
     return "json_object({})".format(", ".join(f"'{c}', {alias}.[{c}]" for c in columns))
 
 
-def start(conn, command):
-    """Inside the write transaction: a log entry and the triggers that fill it; returns its id."""
-    backfill_id = conn.execute(
-        "INSERT INTO consortium_backfill_log (command, started_at) VALUES (?, ?)",
-        [command, datetime.datetime.now(datetime.timezone.utc).isoformat()],
-    ).lastrowid
+def start(conn, command, backfill_id=None):
+    """Inside a write transaction: the triggers that fill the log entry backfill_id,
+    a new entry if there is none yet; returns its id."""
+    if backfill_id is None or not conn.execute(
+        "SELECT 1 FROM consortium_backfill_log WHERE id = ?", [backfill_id]
+    ).fetchone():
+        backfill_id = conn.execute(
+            "INSERT INTO consortium_backfill_log (command, started_at) VALUES (?, ?)",
+            [command, datetime.datetime.now(datetime.timezone.utc).isoformat()],
+        ).lastrowid
     conn.execute(RESPONSES_TRIGGER.format(backfill_id=backfill_id))
     for table in project_tables(conn):
         for action, event, old, new in (
@@ -67,8 +74,9 @@ def start(conn, command):
 
 
 def finish(conn, backfill_id):
-    """Still inside the transaction: drop the triggers; returns how many changes were recorded
-    (where the backfill stopped aside: it is recorded, for undo, only with other changes)."""
+    """At the end of each write transaction: drop the triggers; returns how many changes
+    the entry holds so far, its count kept up to date for `history` (where the backfill
+    stopped aside: it is recorded, for undo, only with other changes)."""
     for (name,) in conn.execute(
         "SELECT name FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'consortium_backfill_log_%'"
     ).fetchall():

@@ -1,4 +1,4 @@
-"""The safety of the user's file: find it, check it, open it, and write to it whole or not at all."""
+"""The safety of the user's file: find it, check it, open it, and write to it in transactions that commit whole or not at all."""
 import contextlib
 import itertools
 import os
@@ -16,6 +16,8 @@ from .lock import database_lock
 from .sqlfiles import schema
 
 REQUIRED_COLUMNS = ("id", "model", "prompt", "response", "datetime_utc")
+# What a backfill stopped half-way leaves (write.py).
+WHOLE_RUNS = "each run is written whole or not at all, and the next backfill groups the rest"
 CACHE_KIB = 64 * 1024
 
 
@@ -50,7 +52,7 @@ def connection(path, busy_timeout, write):
     except KeyboardInterrupt:
         raise Interrupted()
     except MemoryError:
-        raise Problem(f"{path}: out of memory; a backfill writes all or nothing, so the database is whole")
+        raise Problem(f"{path}: out of memory; {WHOLE_RUNS}")
     except sqlite3.DatabaseError as error:
         # Ctrl-C inside a SQL function reaches us as that function's error.
         if interrupted:
@@ -64,7 +66,7 @@ class Interrupted(Problem):
     exit_code = 130
 
     def __init__(self):
-        super().__init__("interrupted (Ctrl-C); a backfill writes all or nothing, so the database is whole")
+        super().__init__(f"interrupted (Ctrl-C); {WHOLE_RUNS}")
 
 
 @contextlib.contextmanager

@@ -1,20 +1,31 @@
 """One backfill from start to end: find the runs, back up, write, report."""
 import datetime
 import json
+import sqlite3
 import time
 
 from . import analysis, consortium_logs, report
 from .changes import grouped_on_record
 from .backup import make_backup
 from .database import kill_after_statements, pending_migrations
-from .errors import Problem
+from .errors import Problem, database_error
 from .names import known_names
 from .paths import check_outputs
 from .progress import QUIET
 from .resume import SAMPLES, starting_point
-from .write import new_review_rows, write
+from .write import Written, new_review_rows, write
 
 BACKUP_CHOICES = ("auto", "full", "none")
+
+
+def cut_short(path, error, written, backup):
+    """The error of a write that stopped after some of its transactions: what it left, and what next."""
+    return Problem(
+        f"{database_error(path, error).message}; {written.runs} runs were written whole before it stopped, "
+        "run the backfill again to group the rest (or `undo` to revert them)"
+        + (f"; backup: {backup}" if backup else "")
+    )
+
 
 def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto", backup_path=None,
              include_orphans=False, report_path=None, full=False, started=None, consortium_logs_path=None,
@@ -62,19 +73,23 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
         kill_after_statements(conn)
         # Once a backfill's groups are on record, `undo` is the exact way back
         # for the next ones: a full copy is made for the first (or on request),
-        # not again on every run while llm waits behind the long read.
+        # not again on every run.
         if to_write and (backup == "full" or backup_path or (backup == "auto" and not grouped_on_record(conn))):
             made = make_backup(conn, path, backup_path, progress)
+        written = Written()
         try:
-            with progress.phase("Writing"):
-                updated, changes = write(
-                    conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                    "accept" if accept else "backfill",
-                )
-        except BaseException:
-            # Nothing was written: a backup of the unchanged file is only clutter.
-            if made:
-                made.unlink(missing_ok=True)
+            updated, changes = write(
+                conn, params, datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                "accept" if accept else "backfill", written, progress,
+            )
+        except BaseException as error:
+            if not written.transactions:
+                # Nothing was written: a backup of the unchanged file is only clutter.
+                if made:
+                    made.unlink(missing_ok=True)
+                raise
+            if isinstance(error, sqlite3.OperationalError):
+                raise cut_short(path, error, written, made)
             raise
     summary.update(
         database=str(path),

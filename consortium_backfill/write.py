@@ -1,17 +1,42 @@
-"""The write: every change of one backfill, with its run history and where it stopped, in one transaction."""
+"""The write: every change of one backfill, in short transactions of whole runs.
+
+llm logs each row in a transaction of its own and gives up after waiting 5 s
+for the lock. One transaction for a large backfill held the lock for
+seconds, so the write is cut into transactions of whole runs (a run's two
+columns, its run history, its change-log entries and review changes commit
+together), each sized to take about CHUNK_SECONDS, with a pause between them
+in which a waiting llm gets the lock. The record of where the backfill
+stopped (sql/mark.sql) and the new review rows go with the last one: a
+backfill cut short between two transactions leaves whole runs only, and the
+next one groups the rest as if nothing had happened.
+"""
+import dataclasses
+import os
 import re
+import time
 
 from . import changes, foreign
 from .database import history_tables, retried_transaction
 from .functions import utils_db
+from .progress import QUIET
 from .sqlfiles import run_sql, schema, sql_text, statements
+
+# How long one transaction should hold the write lock; llm must never wait 1 s.
+CHUNK_SECONDS = 0.25
+# The first transaction's size, before one was timed.
+FIRST_CHUNK_ROWS = 2000
+MIN_CHUNK_ROWS = 50
+# Between two transactions: longer than SQLite's busy handler sleeps between
+# two tries once a writer has waited a while (100 ms), so that a waiting llm
+# wakes up to a free lock before the next transaction takes it.
+PAUSE_SECONDS = 0.12
 
 
 def fts_update_triggers(conn):
     """Triggers that re-index responses_fts on ANY update of a row.
 
     The backfill changes only columns the index does not hold, so these can
-    rest for the length of the transaction without the index going stale.
+    rest for the length of a transaction without the index going stale.
     """
     return [
         (name, sql)
@@ -22,20 +47,115 @@ def fts_update_triggers(conn):
     ]
 
 
-def write(conn, params, found_at, command="backfill"):
-    """Every write of one backfill, in one transaction, tried again while others hold the lock."""
-    return retried_transaction(conn, lambda: write_all(conn, params, found_at, command))
+@dataclasses.dataclass
+class Written:
+    """What the transactions committed so far: rows updated, changes on record, runs written."""
+
+    transactions: int = 0
+    updated: int = 0
+    changes: int = 0
+    runs: int = 0
 
 
-def write_all(conn, params, found_at, command):
-    """The writes themselves, inside the transaction: (rows updated, changes)."""
+@dataclasses.dataclass
+class Chunk:
+    """One transaction's share: run_rids in (low, high], consortium_logs.db links in (link_low, link_high]."""
+
+    low: int = 0
+    high: int = 0
+    link_low: int = 0
+    link_high: int = 0
+    rows: int = 0
+    runs: int = 0
+    last: bool = False
+
+
+def fixed_chunk_rows():
+    """CONSORTIUM_BACKFILL_CHUNK_ROWS=N: transactions of about N rows, no pause between
+    them. For the tests, which cut a small database's write into many transactions."""
+    value = os.environ.get("CONSORTIUM_BACKFILL_CHUNK_ROWS")
+    return int(value) if value else None
+
+
+def units(conn):
+    """[(phase, key, rows, reach)] in write order (sql/chunks.sql)."""
+    *prepare, select = statements(sql_text("chunks"))
+    for statement in prepare:
+        conn.execute(statement)
+    return [(phase, key, rows, max(key, reach)) for phase, key, rows, reach in conn.execute(select)]
+
+
+def chunks(all_units, size):
+    """Chunks of whole units, each of about size() rows (asked again for each chunk).
+
+    A chunk ends only where no unit before it reaches past it (an inner run
+    and its outer run go together).
+    """
+    chunk, bounds = Chunk(), {1: 0, 2: 0}
+    reach = None
+    for index, (phase, key, rows, unit_reach) in enumerate(all_units):
+        chunk.rows += rows
+        chunk.runs += 1
+        if phase == 1:
+            chunk.high = key
+        else:
+            chunk.link_high = key
+        reach = max(reach or (phase, unit_reach), (phase, unit_reach))
+        if index + 1 < len(all_units) and chunk.rows >= size() and reach <= (phase, key):
+            yield chunk
+            bounds = {1: chunk.high, 2: chunk.link_high}
+            chunk = Chunk(low=bounds[1], high=bounds[1], link_low=bounds[2], link_high=bounds[2])
+            reach = None
+    chunk.last = True
+    yield chunk
+
+
+def write(conn, params, found_at, command="backfill", written=None, progress=QUIET):
+    """Every write of one backfill, in transactions of whole runs, each tried again
+    while others hold the lock; returns (rows updated, changes on record).
+
+    written: a Written, kept up to date as transactions commit (what a
+    backfill that fails half-way leaves).
+    """
+    written = written if written is not None else Written()
+    all_units = units(conn)
+    with progress.phase("Writing", sum(unit[2] for unit in all_units), "rows") as advance:
+        write_chunks(conn, dict(params, found_at=found_at), command, all_units, written, advance)
+    return written.updated, written.changes
+
+
+def write_chunks(conn, params, command, all_units, written, advance):
+    fixed = fixed_chunk_rows()
+    rows = fixed or FIRST_CHUNK_ROWS
+    backfill_id = None
+    for chunk in chunks(all_units, lambda: rows):
+        if written.transactions and not fixed:
+            time.sleep(PAUSE_SECONDS)
+        started = time.perf_counter()
+        backfill_id, updated, recorded = retried_transaction(
+            conn, lambda: write_chunk(conn, params, chunk, written.transactions == 0, command, backfill_id)
+        )
+        elapsed = time.perf_counter() - started
+        written.transactions += 1
+        written.updated += updated
+        written.changes = recorded
+        written.runs += chunk.runs
+        advance(chunk.rows)
+        if not fixed:
+            # Sized by the last one's time, growing at most fourfold at a time.
+            rows = max(MIN_CHUNK_ROWS, min(4 * rows, int(rows * CHUNK_SECONDS / max(elapsed, 1e-3))))
+
+
+def write_chunk(conn, params, chunk, first, command, backfill_id):
+    """One transaction's writes: (log entry id, rows updated, changes the entry holds)."""
     schema()["migrations"].apply(utils_db(conn))
     triggers = fts_update_triggers(conn)
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER [{name}]")
-    backfill_id = changes.start(conn, command)
-    params = dict(params, found_at=found_at)
-    foreign.replace(conn, params)
+    backfill_id = changes.start(conn, command, backfill_id)
+    params = dict(params, **dataclasses.asdict(chunk))
+    if first:
+        foreign.replace(conn, params)
     update, *review = statements(sql_text("update"))
     updated = conn.execute(update, params).rowcount
     for statement in review:
@@ -47,11 +167,13 @@ def write_all(conn, params, found_at, command):
     updated += conn.execute(update, params).rowcount
     for statement in history:
         conn.execute(statement, params)
-    run_sql(conn, "mark", params)
+    if chunk.last:
+        run_sql(conn, "new_review", params)
+        run_sql(conn, "mark", params)
     recorded = changes.finish(conn, backfill_id)
     for _, sql in triggers:
         conn.execute(sql)
-    return updated, recorded
+    return backfill_id, updated, recorded
 
 
 def new_review_rows(conn):

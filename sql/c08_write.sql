@@ -1,4 +1,6 @@
--- The consortium_logs.db era's writes, in the backfill's one transaction.
+-- The consortium_logs.db era's writes, for the links this transaction writes
+-- (c08_links' rowid in (:link_low, :link_high], sql/chunks.sql): each run
+-- with its output row, whole.
 -- Only responses rows are changed, and only their two consortium columns;
 -- llm's turns, threads and messages tables are never written.
 UPDATE responses
@@ -8,7 +10,9 @@ FROM c08_links AS links
 JOIN c08_outputs AS outputs ON outputs.output_id = links.output_id
 WHERE outputs.output_table = 'responses'
   AND responses.rowid = outputs.rid
-  AND responses.consortium_id IS NULL;
+  AND responses.consortium_id IS NULL
+  -- (an UPDATE's FROM with a join cannot name links.rowid)
+  AND links.run_id IN (SELECT run_id FROM c08_links WHERE rowid > :link_low AND rowid <= :link_high);
 
 INSERT OR IGNORE INTO [{runs}] (
     id, created_at, ended_at, config_name, iteration_count, member_count,
@@ -33,7 +37,8 @@ SELECT
     links.basis
 FROM c08_links AS links
 JOIN c08_runs AS runs ON runs.id = links.run_id
-JOIN c08_outputs AS outputs ON outputs.output_id = links.output_id;
+JOIN c08_outputs AS outputs ON outputs.output_id = links.output_id
+WHERE links.rowid > :link_low AND links.rowid <= :link_high;
 
 -- Members and arbiters as consortium_members names them; logged_in says which
 -- database holds their row (NULL: none, llm-consortium failed to log it).
@@ -48,11 +53,12 @@ SELECT
     'consortium_members',
     CASE WHEN members.logged THEN 'consortium_logs.db' END
 FROM c08_members AS members
-WHERE members.run_id IN (SELECT run_id FROM c08_links)
+WHERE members.run_id IN (SELECT run_id FROM c08_links WHERE rowid > :link_low AND rowid <= :link_high)
 UNION ALL
 SELECT links.run_id, links.output_id, 'final_output', runs.iteration_count, NULL, NULL, 'consortium_runs', 'logs.db'
 FROM c08_links AS links
-JOIN c08_runs AS runs ON runs.id = links.run_id;
+JOIN c08_runs AS runs ON runs.id = links.run_id
+WHERE links.rowid > :link_low AND links.rowid <= :link_high;
 
 DELETE FROM consortium_backfill_review
-WHERE response_id IN (SELECT output_id FROM c08_links);
+WHERE response_id IN (SELECT output_id FROM c08_links WHERE rowid > :link_low AND rowid <= :link_high);

@@ -1,5 +1,6 @@
 -- Runs and their rows in the shape of llm-consortium 0.8's consortium_runs and
--- consortium_members. Only rows this backfill grouped are added.
+-- consortium_members. Only rows this backfill grouped are added, those of the
+-- runs this transaction writes (run_rid in (:low, :high], sql/chunks.sql).
 -- Times are in one format, UTC with milliseconds: 2025-01-31T12:00:00.123+00:00.
 INSERT OR IGNORE INTO [{members}] (run_id, response_id, role, iteration, member_index, quoted_by, source, logged_in)
 SELECT
@@ -13,7 +14,8 @@ SELECT
     'logs.db'
 FROM assigned
 JOIN logged AS row ON row.rid = assigned.rid
-LEFT JOIN logged AS quoter ON quoter.rid = assigned.quoted_by_rid;
+LEFT JOIN logged AS quoter ON quoter.rid = assigned.quoted_by_rid
+WHERE assigned.run_rid > :low AND assigned.run_rid <= :high;
 
 -- The arbiter rows of an outer run that are inner runs' outputs (nested.sql).
 INSERT OR IGNORE INTO [{members}] (run_id, response_id, role, iteration, member_index, quoted_by, source)
@@ -23,7 +25,8 @@ SELECT runs.consortium_id, row.id, nested_arbiters.role, nested_arbiters.iterati
 FROM nested_arbiters
 JOIN runs ON runs.run_rid = nested_arbiters.run_rid
 JOIN logged AS row ON row.rid = nested_arbiters.rid
-JOIN logged AS final ON final.rid = runs.arbiter_rid;
+JOIN logged AS final ON final.rid = runs.arbiter_rid
+WHERE nested_arbiters.run_rid > :low AND nested_arbiters.run_rid <= :high;
 
 INSERT OR IGNORE INTO [{runs}] (
     id, created_at, ended_at, config_name, iteration_count, member_count,
@@ -49,4 +52,5 @@ SELECT
 FROM runs
 JOIN logged AS arbiter ON arbiter.rid = runs.arbiter_rid
 LEFT JOIN logged AS output ON output.rid = runs.output_rid
-WHERE runs.skip_reason IS NULL;
+WHERE runs.skip_reason IS NULL
+  AND runs.run_rid > :low AND runs.run_rid <= :high;

@@ -2,12 +2,12 @@
 
     python tests/faults.py MODE backfill -d logs.db ...   # backfill.py's CLI with the fault
 
-MODE is what happens to the copy right after `VACUUM INTO` has written it:
-  damaged  its middle page is overwritten with junk, as a bad disk would;
+MODE is what happens to the copy right after SQLite's backup API has written it:
+  damaged  a page in use is overwritten with junk, as a bad disk would;
   cut      half of it is left, and the process is killed (kill -9) there,
            as if the machine died while the copy was being written.
 A kill from the crash-test hook can only land at the start of a statement,
-never inside VACUUM INTO: this is how the tests reach inside it.
+never inside the copy: this is how the tests reach inside it.
 """
 import os
 import pathlib
@@ -20,10 +20,13 @@ _connect = sqlite3.connect
 
 
 def damage(path):
+    """Junk over the root page of responses: a page in use (a page-for-page copy also holds free ones)."""
+    check = _connect(f"file:{path}?mode=ro", uri=True)
+    root = check.execute("SELECT rootpage FROM sqlite_master WHERE name = 'responses'").fetchone()[0]
+    check.close()
     data = bytearray(pathlib.Path(path).read_bytes())
     page_size = int.from_bytes(data[16:18], "big")
-    middle = len(data) // page_size // 2
-    data[middle * page_size:(middle + 1) * page_size] = b"\xa5" * page_size
+    data[(root - 1) * page_size:root * page_size] = b"\xa5" * page_size
     pathlib.Path(path).write_bytes(bytes(data))
 
 
@@ -36,15 +39,13 @@ FAULTS = {"damaged": damage, "cut": cut}
 
 
 def faulty_connect(mode):
-    """sqlite3.connect whose connections opened by URI (the backfill's) apply the fault after VACUUM INTO."""
+    """sqlite3.connect whose connections opened by URI (the backfill's) apply the fault after a backup."""
     fault = FAULTS[mode]
 
     class Faulty(sqlite3.Connection):
-        def execute(self, sql, *args):
-            cursor = super().execute(sql, *args)
-            if sql.lstrip().upper().startswith("VACUUM INTO"):
-                fault(args[0][0])
-            return cursor
+        def backup(self, target, **kwargs):
+            super().backup(target, **kwargs)
+            fault(target.execute("PRAGMA database_list").fetchone()[2])
 
     def connect(*args, **kwargs):
         if kwargs.get("uri"):

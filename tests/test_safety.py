@@ -201,7 +201,7 @@ def test_a_damaged_backup_is_never_reported_as_good(logs_db, tmp_path, monkeypat
 
 
 def test_a_backup_cut_short_never_carries_the_backup_name(logs_db, tmp_path):
-    """kill -9 while VACUUM INTO writes the copy: no file named as the backup, the database as it was."""
+    """kill -9 while the backup is written: no file named as the backup, the database as it was."""
     some_runs(logs_db)
     logs_db.conn.close()
     before = file_hash(logs_db.path)
@@ -339,7 +339,7 @@ def test_kill_at_any_statement_leaves_all_or_nothing(logs_db, tmp_path):
         process.communicate(timeout=60)
         for backup in tmp_path.glob("logs.backup-*.db"):
             # A backup is taken before the first write. (These kills land at the start of
-            # a statement, never inside VACUUM INTO: test_a_backup_cut_short_... reaches there.)
+            # a statement, never inside the copy: test_a_backup_cut_short_... reaches there.)
             assert columns_state(backup) is None, f"kill at statement {n}"
         state = columns_state(logs_db.path)
         assert state is None or state == after or state == [(i, None, None) for i, _, _ in after] or \

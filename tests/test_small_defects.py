@@ -55,7 +55,7 @@ def test_ctrl_c_says_interrupted_and_leaves_the_database_whole(logs_db, monkeypa
     result = cli("backfill", "-d", logs_db.path, "-m", logs_db.path.parent / "models.txt")
     assert result.exit_code == 130
     assert result.output.strip().splitlines()[-1] == (
-        "Error: interrupted (Ctrl-C); a backfill writes all or nothing, so the database is whole"
+        "Error: interrupted (Ctrl-C); each run is written whole or not at all, and the next backfill groups the rest"
     )
     assert file_hash(logs_db.path) == before
 
@@ -128,5 +128,5 @@ def test_out_of_memory_is_one_line(logs_db, monkeypatch):
 
     monkeypatch.setattr(analysis, "analyse", no_memory)
     result = cli("backfill", "-d", logs_db.path, "-m", logs_db.path.parent / "models.txt")
-    assert_refused(result, "out of memory; a backfill writes all or nothing")
+    assert_refused(result, "out of memory; each run is written whole or not at all")
     assert file_hash(logs_db.path) == before
