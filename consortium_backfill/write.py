@@ -148,7 +148,8 @@ def write_chunks(conn, params, command, all_units, written, advance):
 
 def write_chunk(conn, params, chunk, first, command, backfill_id):
     """One transaction's writes: (log entry id, rows updated, changes the entry holds)."""
-    schema()["migrations"].apply(utils_db(conn))
+    if first:
+        schema()["migrations"].apply(utils_db(conn))
     triggers = fts_update_triggers(conn)
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER [{name}]")

@@ -1,0 +1,234 @@
+"""Beside a running llm: the write in short transactions of whole runs, the backup in short steps.
+
+A backfill cut short between two transactions leaves whole runs only, which
+`verify` accepts, `undo` reverts, and the next backfill completes into what
+one uninterrupted backfill gives. The backup, taken while another program
+writes, is a consistent copy; when the writes never let it finish, there is
+no copy at all, nothing written, and a one-line error.
+"""
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from builder import FIXTURES, LogsDB
+from consortium_backfill import backup, write
+from conftest import cli, grouped
+from test_safety import ROOT, assert_refused, backfill_process
+from test_undo import snapshot
+
+COMBO = FIXTURES / "llm0.25-2fa9235"
+MODELS = COMBO / "consortium_models.txt"
+
+
+def decided(path):
+    """What a backfill decided, each run named by its first row's id (each backfill makes new KSUIDs):
+    both columns of every row, the review rows, the run tables."""
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        rows = conn.execute("SELECT id, consortium_id, is_arbiter_response FROM responses ORDER BY rowid").fetchall()
+        names = {}
+        for row in rows:
+            if row["consortium_id"] is not None:
+                names.setdefault(row["consortium_id"], row["id"])
+
+        def named(table, *run_columns):
+            # found_at: when the backfill ran.
+            return sorted(
+                repr(sorted((c, names.get(v, v) if c in run_columns else v) for c, v in dict(row).items()
+                            if c != "found_at"))
+                for row in conn.execute(f"SELECT * FROM {table}")
+            )
+
+        return {
+            "rows": [(row["id"], names.get(row["consortium_id"]), row["is_arbiter_response"]) for row in rows],
+            "review": named("consortium_backfill_review"),
+            "runs": named("consortium_runs", "id", "parent_run_id"),
+            "members": named("consortium_members", "run_id"),
+        }
+    finally:
+        conn.close()
+
+
+def backfill(path, *args):
+    result = cli("backfill", "-d", path, "-m", MODELS, "--no-backup", *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The real-package fixture backfilled in one go."""
+    path = tmp_path_factory.mktemp("whole") / "logs.db"
+    shutil.copy(COMBO / "logs.db", path)
+    backfill(path)
+    return decided(path)
+
+
+def test_transactions_of_one_run_give_what_one_transaction_gives(uninterrupted, tmp_path, monkeypatch):
+    path = tmp_path / "logs.db"
+    shutil.copy(COMBO / "logs.db", path)
+    monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "1")
+    committed = []
+    write_chunk = write.write_chunk
+    monkeypatch.setattr(write, "write_chunk", lambda *args: committed.append(args[2]) or write_chunk(*args))
+    result = backfill(path, "--report", tmp_path / "report.json")
+    assert decided(path) == uninterrupted
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert len(committed) == report["runs_grouped"] > 10
+    assert "Rows updated: " in result.output and report["changes"] > 0
+    # One backfill, one entry in the history for undo.
+    assert len(cli("history", "-d", path).output.splitlines()) == 1
+
+
+def test_a_backfill_killed_between_transactions_leaves_whole_runs_that_the_next_one_completes(
+        uninterrupted, tmp_path):
+    pristine = tmp_path / "pristine.db"
+    shutil.copy(COMBO / "logs.db", pristine)
+    assert cli("migrate", "-d", pristine).exit_code == 0
+    before = snapshot(pristine)
+    truth = json.loads((COMBO / "truth.json").read_text())
+    runs = [[row["id"] for row in run["rows"]] for run in truth["runs"]]
+    path = tmp_path / "logs.db"
+    cut_short = 0
+    # Kills at statements spread over the write of one transaction per run.
+    for kill_at in range(450, 2700, 280):
+        shutil.copy(pristine, path)
+        process = backfill_process(path, MODELS, CONSORTIUM_BACKFILL_KILL_AFTER=str(kill_at),
+                                   CONSORTIUM_BACKFILL_CHUNK_ROWS="1")
+        process.communicate(timeout=60)
+        if process.returncode != -signal.SIGKILL:
+            assert process.returncode == 0
+            break
+        rows = grouped(path)
+        # Whole runs only: every row of a run, or none.
+        for run in runs:
+            assert len({row_id in rows for row_id in run}) == 1, (kill_at, run)
+        verified = cli("verify", "-d", path, "-m", MODELS)
+        assert verified.exit_code == 0, verified.output
+        if not rows:
+            continue
+        cut_short += 1
+        # One undo reverts all the transactions that committed.
+        undone = tmp_path / "undone.db"
+        shutil.copy(path, undone)
+        assert cli("undo", "-d", undone).exit_code == 0
+        assert snapshot(undone) == before, kill_at
+        # The next backfill groups the rest: the result of one that was never cut short.
+        backfill(path)
+        assert decided(path) == uninterrupted, kill_at
+    assert cut_short >= 4
+
+
+def test_a_consortium_as_arbiter_is_written_in_one_transaction_with_its_inner_runs(tmp_path, monkeypatch):
+    sys.path.insert(0, str(FIXTURES.parent / "realdata"))
+    import author_history
+
+    path = tmp_path / "logs.db"
+    record = author_history.build(path)
+    models = tmp_path / "models.txt"
+    models.write_text("".join(f"{name}\n" for name in record["models_file"]))
+    whole = tmp_path / "whole.db"
+    shutil.copy(path, whole)
+    assert cli("backfill", "-d", whole, "-m", models, "--no-backup", "--replace-foreign").exit_code == 0
+    monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "1")
+    committed = []
+    write_chunk = write.write_chunk
+    monkeypatch.setattr(write, "write_chunk", lambda *args: committed.append(args[2]) or write_chunk(*args))
+    assert cli("backfill", "-d", path, "-m", models, "--no-backup", "--replace-foreign").exit_code == 0
+    assert decided(path) == decided(whole)
+    outer = next(run for run in record["runs"] if run.get("arbiter_runs"))
+    inner = [run for run in record["runs"] if run["label"] in outer["arbiter_runs"]]
+    output_rowid = lambda run: next(row["rowid"] for row in run["rows"] if row["role"] == "final_output")
+    together = [output_rowid(outer)] + [output_rowid(run) for run in inner]
+    assert len(inner) >= 2 and len(committed) > 5
+    assert any(all(chunk.low < rowid <= chunk.high for rowid in together) for chunk in committed)
+
+
+def test_transactions_hold_whole_units_and_never_part_an_inner_run_from_its_outer_run():
+    # (phase, key, rows, reach): runs by run_rid, then consortium_logs.db links by rowid.
+    units = [(1, 10, 3, 10), (1, 20, 3, 40), (1, 30, 3, 30), (1, 40, 3, 40), (2, 1, 4, 1), (2, 2, 4, 2)]
+    chunks = [(c.low, c.high, c.link_low, c.link_high, c.runs, c.last) for c in write.chunks(units, lambda: 1)]
+    assert chunks == [(0, 10, 0, 0, 1, False), (10, 40, 0, 0, 3, False), (40, 40, 0, 1, 1, False),
+                      (40, 40, 1, 2, 1, True)]
+    assert [(c.low, c.high, c.last) for c in write.chunks(units, lambda: 100)] == [(0, 40, True)]
+    assert [(c.high, c.last) for c in write.chunks([], lambda: 1)] == [(0, True)]
+
+
+# The backup beside a writer.
+
+
+def writer_beside(path, tmp_path):
+    """tests/log_writer.py: a stand-in for llm, logging a row every few ms until told to stop."""
+    stop, result = tmp_path / "stop", tmp_path / "writer.json"
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tests", "log_writer.py"), str(path), str(stop), str(result)]
+    )
+    time.sleep(0.3)
+
+    def done():
+        stop.touch()
+        process.wait(timeout=30)
+        return json.loads(result.read_text())
+
+    return done
+
+
+def big_database(tmp_path, runs=60):
+    """About 5 MB: runs of two iterations of two members, 7 rows each."""
+    db = LogsDB(tmp_path / "logs.db")
+    (tmp_path / "models.txt").write_text("cons\n")
+    for n in range(runs):
+        db.run("cons", f"Question {n}", [[("a", f"a{n} " * 2000), ("b", f"b{n} " * 2000)]] * 2)
+    db.conn.close()
+    return db.path
+
+
+def test_a_backup_taken_while_another_program_writes_is_a_consistent_copy(tmp_path, monkeypatch):
+    path = big_database(tmp_path)
+    # Steps of 64 KB: the copy takes many steps, and the writer's rows land between them.
+    monkeypatch.setattr(backup, "FIRST_STEP_BYTES", 64 * 1024)
+    monkeypatch.setattr(backup, "STEP_SECONDS", 0.001)
+    done = writer_beside(path, tmp_path)
+    try:
+        result = cli("backfill", "-d", path, "-m", tmp_path / "models.txt", "--backup-path", tmp_path / "copy.db")
+    finally:
+        written = done()
+    assert result.exit_code == 0, result.output
+    assert written["errors"] == [] and written["inserted"]
+    copy = sqlite3.connect(f"file:{tmp_path / 'copy.db'}?mode=ro", uri=True)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # Taken before the write, each of the writer's transactions whole or absent.
+    assert "consortium_id" not in {c[1] for c in copy.execute("PRAGMA table_info(responses)")}
+    live = copy.execute("SELECT count(*) FROM responses WHERE id LIKE '01live%'").fetchone()[0]
+    assert live == copy.execute("SELECT count(*) FROM conversations WHERE name = 'live'").fetchone()[0]
+    assert copy.execute("SELECT count(*) FROM responses WHERE id NOT LIKE '01live%'").fetchone()[0] == 60 * 7
+    copy.close()
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_backup_that_writes_keep_restarting_gives_up_and_leaves_nothing(tmp_path, monkeypatch):
+    path = big_database(tmp_path)
+    monkeypatch.setattr(backup, "FIRST_STEP_BYTES", 64 * 1024)
+    monkeypatch.setattr(backup, "STEP_SECONDS", 0.001)
+    # Never in one step: as if the file were too big to copy at once.
+    monkeypatch.setattr(backup, "ONE_STEP_SECONDS", 0)
+    done = writer_beside(path, tmp_path)
+    try:
+        result = cli("backfill", "-d", path, "-m", tmp_path / "models.txt", "--busy-timeout", "1")
+    finally:
+        written = done()
+    assert written["errors"] == []
+    assert_refused(result, "no backup made, nothing written: another program (llm?) kept writing")
+    assert "--backup none" in result.output
+    assert not list(tmp_path.glob("logs.backup-*"))
+    conn = sqlite3.connect(path)
+    assert "consortium_id" not in {c[1] for c in conn.execute("PRAGMA table_info(responses)")}
+    conn.close()
