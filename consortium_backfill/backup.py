@@ -127,7 +127,7 @@ class StepwiseCopy:
             self.busy_since = self.busy_since or now
             if now - self.busy_since > self.busy_timeout:
                 raise sqlite3.OperationalError("database is locked")
-            self.check_deadline(now)
+            self.check_deadline(now, total)
             self.step_started = now + PAUSE_SECONDS
             return
         self.busy_since = None
@@ -143,7 +143,7 @@ class StepwiseCopy:
         if restarted:
             self.restarts += 1
             self.restarting_since = self.restarting_since or now
-        self.check_deadline(now)
+        self.check_deadline(now, total)
         self.choose_step(remaining, total, elapsed)
         time.sleep(PAUSE_SECONDS)
         self.step_started = time.monotonic()
@@ -166,8 +166,13 @@ class StepwiseCopy:
             raise Resize()
         self.resized = True
 
-    def check_deadline(self, now):
-        if self.restarting_since is not None and now - self.restarting_since > self.busy_timeout:
+    def check_deadline(self, now, total):
+        """Give up once the copy has been started again for longer than the busy
+        timeout plus the time one whole copy takes at the measured speed."""
+        if self.restarting_since is None or not self.pages_per_second:
+            return
+        whole_copy = total / self.pages_per_second * (1 + PAUSE_SECONDS / STEP_SECONDS)
+        if now - self.restarting_since > self.busy_timeout + whole_copy:
             raise KeptRestarting()
 
     def show(self, pages):

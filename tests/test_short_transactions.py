@@ -196,6 +196,7 @@ def test_a_backup_taken_while_another_program_writes_is_a_consistent_copy(tmp_pa
     # Steps of 64 KB: the copy takes many steps, and the writer's rows land between them.
     monkeypatch.setattr(backup, "FIRST_STEP_BYTES", 64 * 1024)
     monkeypatch.setattr(backup, "STEP_SECONDS", 0.001)
+    monkeypatch.setattr(backup, "PAUSE_SECONDS", 0.001)
     done = writer_beside(path, tmp_path)
     try:
         result = cli("backfill", "-d", path, "-m", tmp_path / "models.txt", "--backup-path", tmp_path / "copy.db")
@@ -218,6 +219,7 @@ def test_a_backup_that_writes_keep_restarting_gives_up_and_leaves_nothing(tmp_pa
     path = big_database(tmp_path)
     monkeypatch.setattr(backup, "FIRST_STEP_BYTES", 64 * 1024)
     monkeypatch.setattr(backup, "STEP_SECONDS", 0.001)
+    monkeypatch.setattr(backup, "PAUSE_SECONDS", 0.001)
     # Never in one step: as if the file were too big to copy at once.
     monkeypatch.setattr(backup, "ONE_STEP_SECONDS", 0)
     done = writer_beside(path, tmp_path)
