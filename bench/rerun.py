@@ -6,6 +6,11 @@ writer logged meanwhile, in their order), and is backfilled again (the
 re-run). Both runs go through bench/measured.py, which reads SQLite's own
 page counters and the bytes written, with a writer like llm
 (bench/llm_writer.py, 100 rows a second) logging beside each of them.
+
+The first run here makes no backup: the full backup a user's first backfill
+makes is measured on its own (backup_case, bench/backup_copy.py), alone and
+beside the same writer, since a writer that never stops may keep a stepwise
+copy of a big file from finishing (the backfill then stops before writing).
 """
 from __future__ import annotations
 
@@ -105,4 +110,28 @@ def rerun_case(db: Path, models: Path, held: int, work: Path, python: str, timed
         }
     finally:
         held_file.unlink(missing_ok=True)
+        remove_copy(copy)
+
+
+def backup_copy(python: str, copy: Path, work: Path, busy_timeout: float) -> dict:
+    out = work / "backup.json"
+    out.unlink(missing_ok=True)
+    subprocess.run([python, str(HERE / "backup_copy.py"), str(copy), str(out), "--busy-timeout", str(busy_timeout)],
+                   check=True)
+    result = json.loads(out.read_text())
+    out.unlink()
+    return result
+
+
+def backup_case(db: Path, work: Path, python: str, fresh_copy, drop_cache, remove_copy, warm: bool,
+                busy_timeout: float = 5.0) -> dict:
+    """The first backfill's full backup: alone, then beside a writer like llm (made, or given up)."""
+    copy, _ = fresh_copy(db, warm)
+    try:
+        alone = backup_copy(python, copy, work, busy_timeout)
+        if not warm:
+            drop_cache(copy)
+        beside, writer = with_writer(copy, work, lambda: backup_copy(python, copy, work, busy_timeout))
+        return {"alone": alone, "beside_writer": beside | writer, "busy_timeout_s": busy_timeout}
+    finally:
         remove_copy(copy)

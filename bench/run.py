@@ -26,7 +26,8 @@ Then, for each size, the re-run case (bench/rerun.py; --no-rerun skips it):
 the database backfilled with its last --held rows (default 300) held back,
 those rows logged again, and the next backfill: its time beside the first
 run's, the rows it read (counted), SQLite's page reads, the bytes it read
-and wrote, and the longest wait of a writer like llm logging beside each.
+and wrote, and the longest wait of a writer like llm logging beside each; and
+the first backfill's full backup alone and beside that writer (made, or given up).
 """
 from __future__ import annotations
 
@@ -356,6 +357,12 @@ def main(argv=None):
             except RuntimeError as error:
                 res["rerun"] = {"error": str(error)}
                 print(f"  re-run: {error}", flush=True)
+            try:
+                res["backup"] = rerun.backup_case(db, WORK, proj_py, fresh_copy, drop_cache, remove_copy, args.warm)
+                print(f"  backup: {res['backup']['alone']['seconds']:.2f} s alone", flush=True)
+            except subprocess.CalledProcessError as error:
+                res["backup"] = {"error": str(error)}
+                print(f"  backup: {error}", flush=True)
         results.append(res)
 
     # ---- report ----------------------------------------------------------
@@ -435,6 +442,24 @@ def main(argv=None):
                 pair("pages_read"), f"{mb(f.get('pages_read', 0) * f.get('page_size', 0))} / {mb(a.get('pages_read', 0) * a.get('page_size', 0))}",
                 pair("bytes_written", mb),
                 pair("rss_mb", lambda v: f"{v:.0f}"), pair("writer_longest_wait_s"), pair("writer_errors")])
+        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
+        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+        for row in table:
+            print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+    backups = [r for r in results if r.get("backup") and not r["backup"].get("error")]
+    if backups:
+        print()
+        print("the first backfill's full backup (SQLite's backup API in steps), alone and beside a writer like llm "
+              f"(100 rows a second; busy timeout {backups[0]['backup']['busy_timeout_s']:.0f} s)")
+        head = ["rows", "MB", "alone s", "MB/s", "beside writer", "s", "writer longest wait s", "writer rows lost"]
+        table = []
+        for r in backups:
+            alone, beside = r["backup"]["alone"], r["backup"]["beside_writer"]
+            table.append([
+                str(r["rows"]), f"{alone['mb']:.0f}", f"{alone['seconds']:.2f}",
+                f"{alone['mb'] / alone['seconds']:.0f}" if alone["made"] else "-",
+                "made" if beside["made"] else "gave up", f"{beside['seconds']:.2f}",
+                str(beside["writer_longest_wait_s"]), str(beside["writer_errors"])])
         widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
         print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
         for row in table:
