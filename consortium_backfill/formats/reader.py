@@ -83,7 +83,7 @@ class Reader:
     prefixes = ()
 
     def recognises(self, prompt):
-        """Whether prompt is one of this format's.
+        """Whether prompt is one of this format's: never one that starts with none of ``prefixes``.
 
         SQL's arbiter_format() passes only a prompt's first PREFIX_LENGTH
         characters; parse() passes the whole prompt. A reader that shares its
