@@ -11,21 +11,20 @@ WHERE runs.skip_reason IS NULL AND runs.nested
 UNION ALL
 -- Earlier iterations: inner outputs whose text the outer final arbiter quotes
 -- as an earlier synthesis, asked about the same original prompt, in its window.
+-- CROSS JOIN keeps this order: the few outer runs first, then their quotes,
+-- then the inner runs whose output lies in the outer run's window, told from
+-- the runs table alone, and only then their rows.
 SELECT runs.run_rid, inner_run.output_rid, 'intermediate_arbiter', json_extract(quote.value, '$.iteration')
 FROM runs
-JOIN snippets ON snippets.run_rid = runs.run_rid AND snippets.kind = 'synthesis'
-JOIN json_each(snippets.quotes) AS quote
-JOIN runs AS inner_run
+CROSS JOIN snippets ON snippets.run_rid = runs.run_rid AND snippets.kind = 'synthesis'
+CROSS JOIN json_each(snippets.quotes) AS quote
+CROSS JOIN runs AS inner_run
     ON inner_run.skip_reason IS NULL
    AND inner_run.output_rid < runs.arbiter_rid
-   -- A grouped run's final arbiter starts at most a window before its output
-   -- row (sql/runs.sql): inner runs whose output may lie in the outer run's
-   -- window, told from the runs table alone, before any row is read.
-   AND inner_run.arbiter_dt >= runs.window_start - :window_days
-JOIN logged AS inner_output ON inner_output.rid = inner_run.output_rid
-JOIN logged AS final ON final.rid = runs.arbiter_rid
+   AND inner_run.output_dt >= runs.window_start
+CROSS JOIN logged AS inner_output ON inner_output.rid = inner_run.output_rid
+CROSS JOIN logged AS final ON final.rid = runs.arbiter_rid
 WHERE runs.skip_reason IS NULL AND runs.nested
-  AND inner_output.dt >= runs.window_start
   AND synthesis_text('arbiter_prompt', CAST(inner_output.response AS BLOB)) = substr(final.prompt, snippets.start, snippets.length)
   AND original_prompt(CAST(inner_output.prompt AS BLOB)) = substr(
       final.prompt,

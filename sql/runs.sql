@@ -9,13 +9,14 @@
 -- output is the inner run's output, asked the outer arbiter prompt. It is the
 -- outer run's final arbiter (nested = 1) and stays in its own, inner, run.
 INSERT INTO runs (
-    run_rid, output_rid, output_id, arbiter_rid, arbiter_id, arbiter_datetime, arbiter_dt, window_start,
+    run_rid, output_rid, output_id, output_dt, arbiter_rid, arbiter_id, arbiter_datetime, arbiter_dt, window_start,
     nested, skip_reason
 )
 SELECT
     output.rid,
     output.rid,
     output.id,
+    output.dt,
     previous.rid,
     previous.id,
     previous.datetime_utc,

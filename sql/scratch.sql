@@ -61,6 +61,7 @@ CREATE TEMP TABLE runs (
     run_rid INTEGER PRIMARY KEY,
     output_rid INTEGER,
     output_id TEXT,
+    output_dt REAL,
     arbiter_rid INTEGER,
     arbiter_id TEXT,
     arbiter_datetime TEXT,
