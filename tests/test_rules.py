@@ -258,6 +258,30 @@ def test_a_row_that_is_both_member_and_intermediate_arbiter_is_an_intermediate_a
     assert (flags, groups) == ([0, 0, 0, 2, 1, 0], 1)
 
 
+def test_member_indexes_rank_the_members_of_each_iteration_only(logs_db):
+    """member_index is a member's rank among its iteration's members, 1 to n, even when a
+    row claimed for an iteration was logged after that iteration's arbiter (here a stray
+    copy of an iteration-1 answer, nearer to the final arbiter than the member's own row)."""
+    question = "Ranked"
+    first = [("a", "a1"), ("b", "b1")]
+    for model, text in first:
+        logs_db.log(model, f"<prompt>{question}</prompt>", text)
+    logs_db.log("stub-arbiter", arbiter_prompt(question, first), arbiter_response("s1"))
+    logs_db.log("b", question, "b1")
+    second = [("a", "a2"), ("b", "b2")]
+    for model, text in second:
+        logs_db.log(model, f"<prompt>{question} again</prompt>", text)
+    logs_db.log("stub-arbiter", arbiter_prompt(question, second, [(first, "s1")]), arbiter_response("done"))
+    logs_db.log("cons", question, "done")
+    run_backfill(logs_db.path, models(logs_db))
+    indexes = {}
+    for iteration, index in logs_db.conn.execute(
+        "SELECT iteration, member_index FROM consortium_members WHERE role = 'member' ORDER BY response_id"
+    ):
+        indexes.setdefault(iteration, []).append(index)
+    assert indexes == {1: [1, 2], 2: [1, 2]}
+
+
 def test_an_output_whose_previous_row_is_already_grouped_is_skipped(logs_db, tmp_path):
     logs_db.conn.executescript(
         "ALTER TABLE responses ADD COLUMN consortium_id TEXT;"
@@ -393,6 +417,23 @@ def test_interleaved_runs_are_skipped_and_their_review_rows_name_the_likely_fina
              if r["kind"] == "skipped_run"}
     assert hints == {a_output: a_final, b_output: b_final}
     assert grouped(logs_db.path) == {}
+
+
+def test_the_likely_final_arbiter_is_the_nearest_of_those_that_fit(logs_db, tmp_path):
+    """An attempt interrupted before its output asked the same question and got the same
+    synthesis: of the two arbiter rows that fit the skipped output, the hint names the later."""
+    interrupted = logs_db.run("cons", "Question A", [[("a", "A1"), ("b", "A2")]], output=False)
+    for model, text in [("a", "A1"), ("b", "A2")]:
+        logs_db.log(model, "<prompt>Question A</prompt>", text)
+    a_final = logs_db.log("stub-arbiter", arbiter_prompt("Question A", [("a", "A1"), ("b", "A2")]),
+                          arbiter_response("cons synthesis 1 of Question A"))
+    logs_db.log("stub-arbiter", arbiter_prompt("Question B", [("a", "B1")]), arbiter_response("answer B"))
+    a_output = logs_db.log("cons", "Question A", "cons synthesis 1 of Question A")
+    report = backfill_with_report(logs_db, tmp_path)
+    assert skipped(report) == {a_output: "original prompt does not match"}
+    hints = {r["response_id"]: r["evidence"]["likely_final_arbiter_id"] for r in report["review"]
+             if r["kind"] == "skipped_run"}
+    assert hints == {a_output: a_final} and a_final != interrupted["final"]
 
 
 def test_new_review_rows_are_written_when_there_is_nothing_to_group(logs_db):
