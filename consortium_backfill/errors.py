@@ -31,9 +31,8 @@ def disk_full(path):
         "TMPDIR, where SQLite keeps its temporary tables": pathlib.Path(tempfile.gettempdir()),
     }
     free = {what: shutil.disk_usage(folder).free for what, folder in folders.items()}
-    fuller = min(free, key=free.get)
-    others = ", ".join(f"{what} {folders[what]} has {free[what] / 1e6:.0f} MB" for what in free if what != fuller)
+    fuller, other = sorted(free, key=free.get)
     return (
-        f"{path}: disk full: {fuller}, {folders[fuller]}, has {free[fuller] / 1e6:.0f} MB free ({others}); "
-        "nothing was written"
+        f"{path}: disk full: {fuller}, {folders[fuller]}, has {free[fuller] / 1e6:.0f} MB free "
+        f"({other} {folders[other]} has {free[other] / 1e6:.0f} MB); nothing was written"
     )

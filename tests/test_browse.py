@@ -2,21 +2,17 @@
 starts at a list and reaches every row by following links."""
 import asyncio
 import html
-import pathlib
+import json
 import re
 import shutil
-import subprocess
 import sys
 
 import pytest
 from datasette.app import Datasette
 
-import backfill
 from consortium_backfill import browse
 from builder import FIXTURES
 from conftest import COMBOS, cli, run_backfill
-
-BACKFILL = [sys.executable, str(pathlib.Path(backfill.__file__).resolve())]
 
 
 def backfilled(tmp_path, combo, name="logs.db"):
@@ -144,12 +140,30 @@ def test_a_file_not_named_logs_db_gets_its_own_links(tmp_path, browser):
 
 def test_browse_command_serves_the_pages(tmp_path):
     path = backfilled(tmp_path, "llm0.25-c0.5", name="my logs.db")
-    done = subprocess.run(
-        [*BACKFILL, "browse", "-d", path, "--get", "/my+logs/runs.json?_shape=array"],
-        capture_output=True, text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.count('"run": ') == 10
+    result = cli("browse", "-d", path, "--get", "/my+logs/runs.json?_shape=array")
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.output)
+    assert len(runs) == 10
+    assert all(json.loads(run["run"])["href"].startswith("/my+logs/run_rows?consortium_id=") for run in runs)
+
+
+def test_browse_passes_what_follows_its_options_to_datasette_serve(tmp_path):
+    path = backfilled(tmp_path, "llm0.25-c0.5")
+    result = cli("browse", "-d", path, "--no-such-option")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == "Usage: datasette serve [OPTIONS] [FILES]..."
+    assert result.output.splitlines()[-1] == "Error: No such option '--no-such-option'."
+
+
+@pytest.mark.parametrize("missing", ["datasette", "datasette_json_html"])
+def test_browse_without_datasette_says_how_to_install_it(logs_db, monkeypatch, missing):
+    monkeypatch.setitem(sys.modules, missing, None)
+    result = cli("browse", "-d", logs_db.path)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "Error: Datasette is not installed: pip install 'consortium-backfill[browse]'"
+        " (or datasette datasette-json-html; make browse has them)"
+    ]
 
 
 def test_browse_before_a_backfill_says_what_to_run(tmp_path):

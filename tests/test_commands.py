@@ -280,10 +280,10 @@ def test_each_sqlite_error_is_one_line_naming_the_file(message, said):
 
 
 def test_a_full_disk_names_the_fuller_folder(tmp_path, monkeypatch):
-    free = {str(tmp_path): 5_000_000, tempfile.gettempdir(): 900_000_000}
+    free = {str(tmp_path): 1_500_000, tempfile.gettempdir(): 7_500_000}
     monkeypatch.setattr(errors.shutil, "disk_usage", lambda folder: types.SimpleNamespace(free=free[str(folder)]))
     said = errors.database_error(tmp_path / "logs.db", sqlite3.OperationalError("database or disk is full"))
     assert said.format_message() == (
-        f"{tmp_path / 'logs.db'}: disk full: the database's folder, {tmp_path}, has 5 MB free "
-        f"(TMPDIR, where SQLite keeps its temporary tables {tempfile.gettempdir()} has 900 MB); nothing was written"
+        f"{tmp_path / 'logs.db'}: disk full: the database's folder, {tmp_path}, has 2 MB free "
+        f"(TMPDIR, where SQLite keeps its temporary tables {tempfile.gettempdir()} has 8 MB); nothing was written"
     )
