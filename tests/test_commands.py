@@ -256,6 +256,27 @@ def test_explain_a_row_of_an_orphan_run(logs_db):
     ]
 
 
+def test_explain_rows_of_an_orphan_run_before_a_backfill(logs_db):
+    """Before any backfill: what --include-orphans would make of them, in the run it then makes."""
+    orphan = logs_db.run("cons", "No output", [[("a", "o1")], [("a", "o2")]], output=False)
+    final, intermediate = orphan["final"], orphan["intermediate"][0]
+    final_said, intermediate_said = explain(logs_db, final).splitlines(), explain(logs_db, intermediate).splitlines()
+    run_backfill(logs_db.path, logs_db.path.parent / "models.txt", "--include-orphans")
+    consortium_id = grouped(logs_db.path)[final][0]
+    assert final_said == [
+        f"{final} is in no run: arbiter prompt in no run: no consortium output row follows it. "
+        "`backfill --include-orphans` groups it:",
+        f"{final} is the final arbiter (iteration 2 of 2) of run {consortium_id} (an orphan run, no output row).",
+        "Rule: it is the last arbiter of a chain no output row follows, grouped by --include-orphans.",
+    ]
+    assert intermediate_said[:2] == [
+        f"{intermediate} is in no run: its chain of arbiter prompts has no consortium output row. "
+        "`backfill --include-orphans` groups it:",
+        f"{intermediate} is the intermediate arbiter (iteration 1 of 2) of run {consortium_id} "
+        "(an orphan run, no output row).",
+    ]
+
+
 def test_without_llm_user_path_the_database_is_in_llms_user_directory(tmp_path, monkeypatch):
     monkeypatch.delenv("LLM_USER_PATH", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))

@@ -56,6 +56,37 @@ def test_synthesis_system_format_of_llm_consortium_0_2():
     assert formats.original_prompt(prompt) == "Capital of France?"
 
 
+def synthesis_system_prompt(history, responses_heading, tail):
+    return (
+        "You are an advanced AI synthesis system designed to analyze ...\n\n"
+        f"Here is the iteration history of the responses:\n\n<iteration_history>\n{history}\n"
+        "</iteration_history>\n\nHere are the model responses to be analyzed:\n\n<model_responses>\n"
+        "<model_response>\n            <model>gpt-4o</model>\n            <confidence>0.8</confidence>\n"
+        "            <response>Paris</response>\n        </model_response>\n"
+        f"</model_responses>\n\n{responses_heading}<original_prompt>\nCapital of France?\n{tail}"
+    )
+
+
+HEADING = "Here is the original prompt that generated the responses:\n\n"
+TAIL = "</original_prompt>\n\nPlease follow these steps to complete your task:"
+
+
+@pytest.mark.parametrize(
+    "prompt,problem",
+    [
+        # Cut short: the only end of an original prompt is inside the history.
+        (synthesis_system_prompt(f"<original_prompt>\nQ\n{TAIL}", HEADING, ""), "no </original_prompt>"),
+        # No heading before the original prompt but the one inside the history.
+        (synthesis_system_prompt(f"</model_responses>\n\n{HEADING}<original_prompt>", "", TAIL),
+         "no </model_responses><original_prompt>"),
+    ],
+)
+def test_a_0_2_prompt_takes_no_delimiter_from_inside_its_history(prompt, problem):
+    assert formats.parse(synthesis_system_prompt("", HEADING, TAIL))["format"] == "synthesis_system"
+    with pytest.raises(formats.MalformedPrompt, match=problem):
+        formats.parse(prompt)
+
+
 def test_synthesis_text_is_what_llm_consortium_quotes():
     assert formats.synthesis_text("<thought>x</thought><synthesis>\n  Answer  \n</synthesis>") == "Answer"
     assert formats.synthesis_text("<SYNTHESIS>a</SYNTHESIS><synthesis>b</synthesis>") == "a"
@@ -70,6 +101,9 @@ def test_synthesis_text_is_what_llm_consortium_quotes():
         (arbiter_prompt("Q", [("a", "x")]).replace("<confidence>", "<conf>"), "<model_response> without"),
         ("<arbiter_prompt>\x00\x01 junk", "no <original_prompt> after <arbiter_prompt>"),
         ("What is an <arbiter_prompt>?", "not an arbiter prompt"),
+        ("Here are the refined responses from the models:\n\n<model_response>\n<model>a</model>\n"
+         "<response>y</response>\n</model_response>\n\nPlease evaluate these new",
+         "no closing 'Please evaluate these new responses'"),
     ],
 )
 def test_malformed_prompts_name_what_is_missing(prompt, problem):

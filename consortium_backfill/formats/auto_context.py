@@ -54,7 +54,16 @@ class FollowUp(Reader):
 
     def parse(self, prompt):
         end = blocks.first(FOLLOW_UP_END, prompt, len(FOLLOW_UP), what="closing 'Please evaluate these new responses'")
-        return Parsed(self.name, None, 1, latest(prompt, (len(FOLLOW_UP), end.start())), [], history="conversation")
+        return Parsed(
+            self.name,
+            None,
+            # Any count will do: a follow-up is never a run's first iteration, and the
+            # conversation's chain sets the real count (chains.set_iterations).
+            1,  # pragma: no mutate
+            latest(prompt, (len(FOLLOW_UP), end.start())),
+            [],
+            history="conversation",
+        )
 
 
 first_prompt = FirstPrompt()

@@ -15,14 +15,16 @@ class SynthesisSystem(blocks.SectionsReader):
         history_end = blocks.first(
             r"</iteration_history>\s*Here are the model responses to be analyzed:\s*<model_responses>",
             prompt,
-            history_start.end(),
+            # Only the template's own words come before the history: searching from 0 finds the same.
+            history_start.end(),  # pragma: no mutate
         )
         original_end = blocks.last(r"</original_prompt>\s*Please follow these steps", prompt, history_end.end())
         responses_end = blocks.last(
             r"</model_responses>\s*Here is the original prompt that generated the responses:\s*<original_prompt>",
             prompt,
             history_end.end(),
-            original_end.start(),
+            # Only the template's own words follow the original prompt: no end finds the same.
+            original_end.start(),  # pragma: no mutate
         )
         original = (responses_end.end(), original_end.start())
         # This template puts the original prompt on lines of its own.
