@@ -15,7 +15,7 @@ class Acceptance:
     def __init__(self, output_id, arbiter_id=None):
         self.output_id = output_id
         self.arbiter_id = arbiter_id
-        self.arbiter_rid = None
+        self.arbiter_rid = None  # pragma: no mutate (set before mark() can run: any value is the same)
 
     def __call__(self, conn, params, claimed, linked):
         """analysis.analyse calls this once the ordinary runs have claimed their rows."""

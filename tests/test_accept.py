@@ -1,9 +1,10 @@
 """accept: a run skipped for review, grouped once a person confirms its final arbiter."""
 import sqlite3
 
-from conftest import cli, grouped, run_backfill
+from builder import arbiter_prompt, arbiter_response
+from conftest import cli, file_hash, grouped, run_backfill
 from test_orphans import interleaved  # noqa: F401 (a fixture)
-from test_safety import assert_refused
+from test_safety import PHASE_LINE, assert_refused
 
 FLAGS = {"member": 0, "final_output": 0, "final_arbiter": 1, "intermediate_arbiter": 2}
 
@@ -51,3 +52,40 @@ def test_accept_refuses_what_it_cannot_confirm(interleaved):  # noqa: F811
     assert_refused(cli("accept", a["final_output"], "--arbiter", a["members"][0], "-d", path, "-m", models),
                    "it must be an arbiter prompt")
     assert a["final_output"] not in grouped(path)
+
+
+def test_accept_says_in_one_line_why_it_refuses(logs_db):
+    """Each refusal names the row and what to do; the database is left as it was."""
+    models = logs_db.path.parent / "models.txt"
+    ready = logs_db.run("cons", "Not skipped", [[("a", "n1")]])
+    plain = logs_db.log("gpt-4o", "just a question", "answer")
+    no_arbiter = logs_db.log("cons", "just a question", "z")
+    arbiter = logs_db.log("stub-arbiter", arbiter_prompt("Question A", [("a", "A1")]), arbiter_response("answer A"))
+    logs_db.log("gpt-4o", "between", "row")
+    skipped = logs_db.log("cons", "Question A", "answer A")
+    later = logs_db.log("stub-arbiter", arbiter_prompt("Question A", [("a", "A1")]), arbiter_response("answer A"))
+
+    def refused(args, said):
+        before = file_hash(logs_db.path)
+        result = cli(*args, "-d", logs_db.path, "-m", models)
+        lines = [line for line in result.output.splitlines() if not PHASE_LINE.fullmatch(line)]
+        assert (result.exit_code, lines) == (2, [f"Error: {said}"]), result.output
+        assert file_hash(logs_db.path) == before
+
+    # Not grouped yet, but no backfill skipped it: accept leaves it to backfill.
+    refused(["accept", ready["output"]], f"{ready['output']}: its run is not skipped; `backfill` groups it")
+    run_backfill(logs_db.path, models)
+    for args, said in [
+        (["accept", no_arbiter],
+         f"{no_arbiter}: its review row names no likely final arbiter: name one with --arbiter ID"),
+        (["accept", skipped, "--arbiter", "nope"],
+         "nope: no such row to be the final arbiter (or it is grouped already)"),
+        (["accept", skipped, "--arbiter", later],
+         f"{later}: cannot be the final arbiter of {skipped}: it must be an arbiter prompt logged before the "
+         "output row, in no other run"),
+        (["accept", skipped, "--arbiter", plain],
+         f"{plain}: cannot be the final arbiter of {skipped}: it must be an arbiter prompt logged before the "
+         "output row, in no other run"),
+    ]:
+        refused(args, said)
+    assert cli("accept", skipped, "--arbiter", arbiter, "-d", logs_db.path, "-m", models).exit_code == 0
