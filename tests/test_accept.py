@@ -33,7 +33,10 @@ def test_accept_groups_interleaved_parallel_runs_exactly(interleaved, tmp_path):
     assert review == []
     assert cli("verify", "-d", path, "-m", models).exit_code == 0
     explained = cli("explain", runs["parallel-a"]["final_arbiter"], "-d", path).output
-    assert "a person confirmed it as the final arbiter" in explained
+    assert explained.splitlines()[1] == (
+        f"Rule: a person confirmed it as the final arbiter of the output row {runs['parallel-a']['final_output']} "
+        "(accept): its run was skipped for review, another run's rows logged in between."
+    )
     # Each accept is recorded like a backfill: undo takes the last one back.
     assert "accept" in cli("history", "-d", path).output
     assert cli("undo", "-d", path).exit_code == 0
