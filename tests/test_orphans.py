@@ -54,8 +54,12 @@ def test_explain_advises_what_the_commands_do(interleaved, logs_db):
     path, models, runs = interleaved
     likely = runs["parallel-a"]["final_arbiter"]
     out = cli("explain", likely, "-d", path, "-m", models).output
-    assert "likely final arbiter of output" in out and "no backfill groups it" in out
-    assert "gives it a run" not in out and "--include-orphans` groups it" not in out
+    output = runs["parallel-a"]["final_output"]
+    assert out.splitlines() == [
+        f"{likely} is in no run: it is the likely final arbiter of output {output} of a run that was skipped: "
+        "original prompt does not match. It is left for a person to review (see the consortium_backfill_review "
+        "table); no backfill groups it."
+    ]
     # An orphan chain --include-orphans groups, and a pasted arbiter prompt it leaves.
     orphan = logs_db.run("cons", "No output", [[("a", "o1"), ("b", "o2")]], output=False)
     pasted = logs_db.run("cons", "Pasted", [[("ghost", "never logged")]], output=False)
@@ -65,6 +69,15 @@ def test_explain_advises_what_the_commands_do(interleaved, logs_db):
     out = cli("explain", orphan["final"], "-d", logs_db.path, "-m", local).output
     assert "`backfill --include-orphans` groups it" in out
     out = cli("explain", pasted["final"], "-d", logs_db.path, "-m", local).output
-    assert "`backfill --include-orphans` leaves it too" in out
+    assert out.splitlines() == [
+        f"{pasted['final']} is in no run: arbiter prompt in no run: no consortium output row follows it. "
+        "`backfill --include-orphans` leaves it too: none of the answers its prompt quotes is a logged row, "
+        "or the chain it belongs to is left for review."
+    ]
+    plain = logs_db.log("gpt-4o", "hi", "there")
+    assert cli("explain", plain, "-d", logs_db.path, "-m", local).output.splitlines() == [
+        f"{plain} is in no run: its model is not a consortium name, it has no arbiter prompt, and no final "
+        "arbiter within the window quotes its response."
+    ]
     assert run_backfill(logs_db.path, local, "--include-orphans").exit_code == 0
     assert orphan["final"] in grouped(logs_db.path) and pasted["final"] not in grouped(logs_db.path)
