@@ -46,14 +46,17 @@ def test_a_judge_quotes_its_members_and_its_output_is_one_of_them():
 
 
 def test_manual_context_quotes_earlier_syntheses_only():
-    prompt = arbiter_prompt("Q?", [("a", "x")]).replace(
+    prompt = arbiter_prompt("Q?", [("a", "x"), ("b", "y")]).replace(
         "<no_previous_iterations>No previous iterations available.</no_previous_iterations>",
         "Human: Q?\n\nAssistant: first synthesis\n\nHuman: refine it\nplease\n\nAssistant: second\nsynthesis",
     )
     parsed = formats.parse(prompt)
     assert (parsed["format"], parsed["history"], parsed["iterations"]) == ("manual_context", "syntheses", 3)
     assert texts(prompt, parsed["syntheses"]) == ["first synthesis", "second\nsynthesis"]
-    assert [q["iteration"] for q in parsed["members"]] == [3]
+    assert [(q["iteration"], q["position"], q["source"]) for q in parsed["syntheses"]] == [
+        (1, 1, "iteration_history"), (2, 1, "iteration_history")]
+    assert [(q["iteration"], q["position"], q["model"], q["source"]) for q in parsed["members"]] == [
+        (3, 1, "a", "model_responses"), (3, 2, "b", "model_responses")]
 
 
 def test_automatic_context_prompts_quote_no_earlier_iteration():
