@@ -101,6 +101,9 @@ def test_synthesis_text_is_what_llm_consortium_quotes():
         (arbiter_prompt("Q", [("a", "x")]).replace("<confidence>", "<conf>"), "<model_response> without"),
         ("<arbiter_prompt>\x00\x01 junk", "no <original_prompt> after <arbiter_prompt>"),
         ("What is an <arbiter_prompt>?", "not an arbiter prompt"),
+        (arbiter_prompt("Q", [("a", "x")]).replace(
+            "<no_previous_iterations>No previous iterations available.</no_previous_iterations>", "Human: Q"),
+         "a `Human:` history without `Assistant:`"),
         ("Here are the refined responses from the models:\n\n<model_response>\n<model>a</model>\n"
          "<response>y</response>\n</model_response>\n\nPlease evaluate these new",
          "no closing 'Please evaluate these new responses'"),
