@@ -101,6 +101,7 @@ def test_synthesis_text_is_what_llm_consortium_quotes():
         (arbiter_prompt("Q", [("a", "x")]).replace("<confidence>", "<conf>"), "<model_response> without"),
         ("<arbiter_prompt>\x00\x01 junk", "no <original_prompt> after <arbiter_prompt>"),
         ("What is an <arbiter_prompt>?", "not an arbiter prompt"),
+        ("<rank_prompt>\n<model_responses></model_responses></rank_prompt>", "no <original_prompt> after <rank_prompt>"),
         (arbiter_prompt("Q", [("a", "x")]).replace(
             "<no_previous_iterations>No previous iterations available.</no_previous_iterations>", "Human: Q"),
          "a `Human:` history without `Assistant:`"),

@@ -42,6 +42,8 @@ def test_a_judge_quotes_its_members_and_its_output_is_one_of_them():
         parsed = formats.parse(prompt)
         assert (parsed["format"], parsed["iterations"], parsed["output"]) == ("judge", 1, "member")
         assert texts(prompt, parsed["members"]) == ["one", "two"]
+        assert [(q["iteration"], q["position"], q["model"], q["source"]) for q in parsed["members"]] == [
+            (1, 1, "a", "model_responses"), (1, 2, "b", "model_responses")]
         assert formats.original_prompt(prompt) == "Q?"
 
 
