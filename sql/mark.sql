@@ -31,7 +31,7 @@ VALUES (
         FROM sampled JOIN main.responses ON responses.rowid = sampled.rid
         WHERE sampled.rid < :max_rid
     ),
-    (SELECT coalesce(max(max(stamp), :latest_stamp), max(stamp), :latest_stamp) FROM id_stamps),
+    :latest_stamp_now,
     :names,
     :include_orphans,
     :consortium_logs,
