@@ -27,7 +27,8 @@ the database backfilled with its last --held rows (default 300) held back,
 those rows logged again, and the next backfill: its time beside the first
 run's, the rows it read (counted), SQLite's page reads, the bytes it read
 and wrote, and the longest wait of a writer like llm logging beside each; and
-the first backfill's full backup alone and beside that writer (made, or given up).
+the first backfill's full backup alone and beside that writer (made, or given
+up; --no-backup-case skips it).
 """
 from __future__ import annotations
 
@@ -301,6 +302,7 @@ def main(argv=None):
                     help="databases without the user's hand-made columns")
     ap.add_argument("--no-yardstick", action="store_true")
     ap.add_argument("--no-rerun", action="store_true", help="skip the re-run case")
+    ap.add_argument("--no-backup-case", action="store_true", help="skip the full backup case")
     ap.add_argument("--held", type=int, default=300,
                     help="rows held back for the re-run case (default 300)")
     args = ap.parse_args(argv)
@@ -357,6 +359,7 @@ def main(argv=None):
             except RuntimeError as error:
                 res["rerun"] = {"error": str(error)}
                 print(f"  re-run: {error}", flush=True)
+        if backfill.exists() and not args.no_backup_case:
             try:
                 res["backup"] = rerun.backup_case(db, WORK, proj_py, fresh_copy, drop_cache, remove_copy, args.warm)
                 print(f"  backup: {res['backup']['alone']['seconds']:.2f} s alone", flush=True)
