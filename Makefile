@@ -8,6 +8,8 @@ MODELS ?=
 ID ?=
 ARBITER ?=
 ARGS ?=
+# Test processes of `make mutate`.
+JOBS ?= 1
 # The example: a logs.db written by the real llm 0.25 and llm-consortium 0.5.
 EXAMPLE := tests/fixtures/llm0.25-c0.5/logs.db
 EXAMPLE_MODELS := tests/fixtures/llm0.25-c0.5/consortium_models.txt
@@ -95,13 +97,14 @@ bench: venv
 fixtures: venv
 	$(PY) tests/realdata/generate.py $(ARGS)
 
-## make mutate: mutation testing, slow, not in CI: mutmut on the Python, then the hand-written mutations
+## make mutate [JOBS=2] [ARGS='"consortium_backfill.explain*"']: mutation testing, slow, not in CI (README)
 mutate: venv
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
 	mkdir -p build
-	$(VENV)/bin/mutmut run --max-children 2 > build/mutmut.log 2>&1 || (tail -c 2000 build/mutmut.log; exit 1)
+	nice -n 19 $(VENV)/bin/mutmut run --max-children $(JOBS) $(ARGS) > build/mutmut.log 2>&1 \
+		|| (tail -c 2000 build/mutmut.log; exit 1)
 	$(PY) tests/mutation/score.py
-	$(PY) tests/mutation/hand.py
+	nice -n 19 $(PY) tests/mutation/hand.py
 
 ## make clean: remove build/, mutants/ and caches (keeps .venv)
 clean:
