@@ -77,8 +77,21 @@ def test_the_default_run_leaves_every_foreign_value_as_it_was_and_says_what_to_r
     for kind in found.values():
         example = found and kind["example"]
         assert record["foreign"][example["id"]] == [example["consortium_id"], example["is_arbiter_response"]]
-    assert "Values this tool did not write: " in result.output
-    assert f"backfill -d {path} -m {models} --replace-foreign   (regroup the rows" in result.output
+    lines = result.stdout.splitlines()
+    start = lines.index(f"Values this tool did not write: {len(record['foreign'])} rows, left as they were "
+                        "(those rows are in no run)")
+    labels = {"model_name": "consortium model names", "hex40": "40-hex ids", "blank": "blank strings",
+              "flag_only": "is_arbiter_response set on a row with no consortium_id"}
+    examples = {kind: found[kind]["example"]["id"] for kind in labels}
+    said = [
+        f"  {labels[kind]}: {found[kind]['rows']}, e.g. row {examples[kind]}: "
+        + (f"is_arbiter_response = {record['foreign'][examples[kind]][1]!r}" if kind == "flag_only"
+           else f"consortium_id = {record['foreign'][examples[kind]][0]!r}")
+        for kind in labels
+    ]
+    assert lines[start + 1:start + 5] == said
+    assert (f"  cli backfill -d {path} -m {models} --replace-foreign   (regroup the rows holding values this "
+            "tool did not write; their values are kept for undo)") in lines
 
 
 def test_replace_foreign_groups_every_run_exactly_and_undo_puts_every_value_back(author_db, tmp_path):
@@ -87,6 +100,8 @@ def test_replace_foreign_groups_every_run_exactly_and_undo_puts_every_value_back
     others = values(path, OTHER_COLUMNS)
     result = run_backfill(path, models, "--replace-foreign", "--report", tmp_path / "report.json")
     assert result.exit_code == 0, result.output
+    assert (f"Values this tool did not write: {len(record['foreign'])} rows (replaced; `undo` puts them back)"
+            in result.stdout.splitlines())
     score = author_history.score(path, record)
     assert score["runs"] >= 40
     assert score["runs_exact"] == score["runs"]
@@ -115,13 +130,22 @@ def test_a_second_run_with_the_flag_changes_nothing(author_db, tmp_path):
 
 def test_the_imported_block_is_reported(author_db, tmp_path):
     path, models, record = author_db
-    result = run_backfill(path, models, "--dry-run", "--report", tmp_path / "report.json")
+    result = run_backfill(path, models, "--dry-run", "--replace-foreign", "--report", tmp_path / "report.json")
     imported = next(block for block in record["blocks"] if block["name"] == "import")
     (block,) = json.loads((tmp_path / "report.json").read_text())["out_of_order_blocks"]
     rowids = sorted(e["rowid"] for run in record["runs"] if run["label"].startswith("import:") for e in run["rows"])
     assert block["rows"] == imported["rowids"][1] - imported["rowids"][0] + 1
     assert block["first_rowid"] <= rowids[0] and block["last_rowid"] >= rowids[-1]
-    assert "Rows logged out of time order (an import or a rebuild): " in result.output
+    lines = result.stdout.splitlines()
+    start = lines.index(
+        f"Rows logged out of time order (an import or a rebuild): {block['rows']} in 1 block(s); a run is paired "
+        "only if its final arbiter falls within its output's run time"
+    )
+    assert lines[start + 1:start + 3] == [
+        f"  rowids {block['first_rowid']}-{block['last_rowid']}: {block['rows']} rows with ids from "
+        f"{block['oldest_id_time']} to {block['newest_id_time']}, logged after a row of {block['logged_after']}",
+        f"Values this tool did not write: {len(record['foreign'])} rows (to replace)",
+    ]
 
 
 def test_a_consortium_as_arbiter_is_recorded_with_its_inner_runs(author_db):
