@@ -180,12 +180,21 @@ def test_nothing_new_writes_nothing_and_a_dry_run_never_moves_the_mark(logs_db):
     runs_spread_over_days(logs_db, 2)
     backfill(logs_db.path, logs_db.path.parent / "models.txt")
     before = file_hash(logs_db.path)
-    assert "nothing logged since the last backfill" in backfill(logs_db.path, logs_db.path.parent / "models.txt")
+    nothing = backfill(logs_db.path, logs_db.path.parent / "models.txt").splitlines()
+    assert "Pass: incremental, nothing logged since the last backfill" in nothing
     assert file_hash(logs_db.path) == before
+    (marked,) = logs_db.conn.execute("SELECT max(rowid) FROM responses").fetchone()
     runs_spread_over_days(logs_db, 1)
+    (last,) = logs_db.conn.execute("SELECT max(rowid) FROM responses").fetchone()
     before = file_hash(logs_db.path)
-    dry = cli("backfill", "-d", logs_db.path, "--models-file", logs_db.path.parent / "models.txt", "--dry-run")
-    assert "Pass: incremental" in dry.output and "Rows to update: 7" in dry.output
+    report = logs_db.path.parent / "dry.json"
+    dry = cli("backfill", "-d", logs_db.path, "--models-file", logs_db.path.parent / "models.txt", "--dry-run",
+              "--report", report)
+    window = json.loads(report.read_text())["pass"]
+    assert (f"Pass: incremental, the rows logged since the last backfill (rowids {marked + 1} to {last}: "
+            f"{last - marked}) and {window['new_after_rowid'] - window['reread_after_rowid']} before them, "
+            "for the window") in dry.stdout.splitlines()
+    assert "Rows to update: 7" in dry.output
     assert file_hash(logs_db.path) == before
 
 
