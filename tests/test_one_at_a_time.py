@@ -133,3 +133,24 @@ def test_a_backfill_that_gives_up_waiting_leaves_no_backup(logs_db):
     assert_refused(result, "database is busy")
     assert file_hash(logs_db.path) == before
     assert not list(logs_db.path.parent.glob("logs.backup-*"))
+
+
+def test_a_write_kept_waiting_by_a_reader_tries_again_and_finishes_once_it_is_done(logs_db):
+    """A reader that holds its read for a second: each try to commit gives up after a
+    short wait and starts again, until the reader is gone."""
+    import threading
+
+    some_runs(logs_db, 3)
+    logs_db.conn.close()
+    reader = sqlite3.connect(logs_db.path, isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM responses").fetchone()
+    done_reading = threading.Timer(1.0, lambda: reader.execute("COMMIT"))
+    done_reading.start()
+    try:
+        result = backfill(logs_db.path, "--no-backup")
+    finally:
+        done_reading.join()
+        reader.close()
+    assert result.exit_code == 0, result.output
+    assert len(grouped(logs_db.path)) == 21
