@@ -101,6 +101,25 @@ def test_read_only_commands_after_a_crash_that_left_a_hot_journal(logs_db, tmp_p
     conn.close()
 
 
+def test_a_hot_journal_without_write_access_is_one_line_naming_it(logs_db, tmp_path, monkeypatch):
+    """Rolling the journal back needs write access to the file and its folder: without it,
+    say so (root may write anything, so access is refused here by hand)."""
+    some_runs(logs_db, 2)
+    logs_db.conn.close()
+    crash = subprocess.run([sys.executable, "-c", CRASH_MID_WRITE, str(logs_db.path)])
+    assert crash.returncode == -9
+    before = file_hash(logs_db.path)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: mode != os.W_OK and real_access(path, mode)
+                        if os.fspath(path) == os.fspath(logs_db.path) else real_access(path, mode))
+    result = cli("backfill", "-d", logs_db.path, "-m", tmp_path / "models.txt", "--dry-run")
+    assert (result.exit_code, result.output.splitlines()) == (2, [
+        f"Error: {logs_db.path}: a write was cut short and left {logs_db.path.resolve()}-journal; it needs write "
+        "access to roll back (any llm command, or `backfill.py migrate`, does it)"
+    ])
+    assert file_hash(logs_db.path) == before
+
+
 def test_responses_as_a_view(tmp_path):
     import sqlite3
 
