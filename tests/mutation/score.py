@@ -46,8 +46,14 @@ SQL_KEYWORD = re.compile(
 )
 DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 SINGLE_QUOTED = re.compile(r"'[^']*'")
-# Result column names (`AS name`) are seen by Python (dict(row), cursor.description).
+# Result column names (`AS name`) are seen by Python (dict(row), cursor.description);
+# the names given to tables (`FROM logged AS quoter`) are not.
 ALIAS = re.compile(r"\bAS\s+(\w+)", re.IGNORECASE)
+TABLE_BEFORE = re.compile(r"\b(FROM|JOIN)\s+[\w.\[\]]+\s+$", re.IGNORECASE)
+
+
+def column_aliases(text):
+    return [m.group(1) for m in ALIAS.finditer(text) if not TABLE_BEFORE.search(text[:m.start()])]
 
 
 def changed_lines(name):
@@ -93,7 +99,7 @@ def sql_case_only(before, after):
         text, mutated = strings[0].group(1), new[strings[0].start(1):strings[0].end(1)]
         if not SQL_KEYWORD.search(text) or SINGLE_QUOTED.findall(text) != SINGLE_QUOTED.findall(mutated):
             return False
-        if ALIAS.findall(text) != ALIAS.findall(mutated):
+        if column_aliases(text) != column_aliases(mutated):
             return False
     return True
 
