@@ -1,5 +1,6 @@
 """undo: the two columns and the project's tables as they were, every row logged since kept."""
 import hashlib
+import re
 import sqlite3
 
 import pytest
@@ -82,7 +83,9 @@ def test_history_lists_backfills_and_undo_goes_back_one_at_a_time(db, tmp_path):
     assert_refused(cli("undo", "1", "-d", db.path), "undo the later backfills first: 2")
     assert cli("undo", "-d", db.path).exit_code == 0
     assert grouped(db.path) == first
-    assert "undone" in cli("history", "-d", db.path).output.splitlines()[1]
+    first_line, second_line = cli("history", "-d", db.path).output.splitlines()
+    assert first_line.endswith("(can be undone)")
+    assert re.fullmatch(r"2  \S+  .*: \d+ changes  \(undone 20\d\d-\d\d-\d\dT[\d:.]+\+00:00\)", second_line), second_line
     assert cli("undo", "1", "-d", db.path).exit_code == 0
     assert grouped(db.path) == {}
     assert_refused(cli("undo", "-d", db.path), "nothing to undo")
