@@ -1,4 +1,5 @@
 """One backfill per database at a time; backups that never collide, never empty."""
+import re
 import sqlite3
 import subprocess
 
@@ -55,6 +56,27 @@ def test_backups_in_the_same_second_get_names_of_their_own(logs_db, monkeypatch)
     first, second = sorted(logs_db.path.parent.glob("logs.backup-*"), key=lambda p: len(p.name))
     assert (first.name, second.name) == ("logs.backup-20250419-150000.db", "logs.backup-20250419-150000-2.db")
     assert rows_in(first) + 3 == rows_in(second)
+
+
+def test_a_backup_is_named_by_the_time_it_was_made(logs_db):
+    some_runs(logs_db)
+    result = backfill(logs_db.path)
+    assert result.exit_code == 0, result.output
+    (made,) = logs_db.path.parent.glob("logs.backup-*")
+    assert re.fullmatch(r"logs\.backup-20\d{6}-\d{6}\.db", made.name)
+    assert f"Backup: {made}" in result.output.splitlines()
+
+
+def test_a_thousandth_backup_in_one_second_is_refused(logs_db, monkeypatch):
+    monkeypatch.setattr(backup, "timestamp", lambda: "20250419-150000")
+    some_runs(logs_db)
+    for number in range(1, 1000):
+        (logs_db.path.parent / f"logs.backup-20250419-150000{'' if number == 1 else f'-{number}'}.db").touch()
+    before = file_hash(logs_db.path)
+    result = backfill(logs_db.path)
+    assert (result.exit_code, result.output.splitlines()[-1]) == (
+        2, f"Error: {logs_db.path.parent.resolve()}: too many backups made this second")
+    assert file_hash(logs_db.path) == before
 
 
 def test_a_copy_cut_short_is_cleaned_up_and_never_passes_the_check(logs_db):
