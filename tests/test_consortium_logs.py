@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from builder import FIXTURES
+from consortium_backfill import explain
 from conftest import ERA08_COMBOS, cli, file_hash, grouped, run_backfill
 from test_real import assert_reproduces
 
@@ -208,9 +209,17 @@ def test_explain_an_output_row_in_either_table(era, tmp_path):
     path, models, truth = era
     runs = truth["consortium_logs"]["runs"]
     linked = next(r for r in runs if r["expect"] == "linked")
+    clogs = path.with_name("consortium_logs.db")
     result = cli("explain", linked["output_id"], "-d", path, "--models-file", models)
     assert result.exit_code == 0, result.output
-    assert "Not linked yet" in result.output and linked["run_id"] in result.output
+    said, rule = result.output.splitlines()
+    assert said == f"Not linked yet; the next backfill links it to run {linked['run_id']} in {clogs}."
+    assert rule in {f"Rule: {text}." for text in explain.LINK_RULES.values()}
+    ambiguous = next((r for r in runs if r["expect"] == "review"), None)
+    if ambiguous:
+        said = cli("explain", ambiguous["output_candidates"][0], "-d", path, "--models-file", models).output
+        assert said.startswith(f"{ambiguous['output_candidates'][0]} is in no run in {clogs}: ambiguous: ")
+        assert said.endswith("; never guessed.\n")
     backfill_with_report(path, models, tmp_path)
     result = cli("explain", linked["output_id"], "-d", path)
     assert result.exit_code == 0, result.output
@@ -224,6 +233,11 @@ def test_explain_an_output_row_in_either_table(era, tmp_path):
 def test_without_the_file_nothing_is_linked_and_turns_outputs_are_listed(era, tmp_path):
     path, models, truth = era
     path.with_name("consortium_logs.db").unlink()
+    linked = next(r for r in truth["consortium_logs"]["runs"] if r["expect"] == "linked")
+    # An output row in llm's turns table has no run in logs.db to fall back on.
+    said = cli("explain", linked["output_id"], "-d", path, "--models-file", models).output
+    where = "" if linked["output_table"] == "responses" else " (no consortium_logs.db found)"
+    assert said.startswith(f"{linked['output_id']} is in no run{where}: "), said
     result, report = backfill_with_report(path, models, tmp_path)
     assert "consortium_logs.db: none found" in result.output
     assert report["runs_by_era"]["linked from consortium_logs.db"] == 0
