@@ -127,6 +127,33 @@ def test_a_backfill_killed_between_transactions_leaves_whole_runs_that_the_next_
     assert cut_short >= 4
 
 
+def test_a_write_that_fails_after_some_transactions_says_what_it_left_and_what_next(
+        uninterrupted, tmp_path, monkeypatch):
+    path = tmp_path / "logs.db"
+    shutil.copy(COMBO / "logs.db", path)
+    monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "1")
+    write_chunk = write.write_chunk
+    calls = []
+
+    def failing_at_the_third(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        return write_chunk(*args)
+
+    monkeypatch.setattr(write, "write_chunk", failing_at_the_third)
+    result = cli("backfill", "-d", path, "-m", MODELS, "--backup-path", tmp_path / "before.db")
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"Error: {path}: disk I/O error; 2 runs were "
+        "written whole before it stopped, run the backfill again to group the rest (or `undo` to revert them); "
+        f"backup: {tmp_path / 'before.db'}"
+    )
+    monkeypatch.setattr(write, "write_chunk", write_chunk)
+    backfill(path)
+    assert decided(path) == uninterrupted
+
+
 def test_a_consortium_as_arbiter_is_written_in_one_transaction_with_its_inner_runs(tmp_path, monkeypatch):
     sys.path.insert(0, str(FIXTURES.parent / "realdata"))
     import author_history
