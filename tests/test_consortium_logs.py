@@ -401,6 +401,25 @@ def test_foreign_keys_to_responses_fail_only_for_rows_kept_elsewhere(era, tmp_pa
         conn.close()
 
 
+def test_a_failed_run_recorded_after_the_last_backfill_is_listed_by_the_next(era, tmp_path):
+    """A failed run leaves consortium_logs.db a row and logs.db nothing: with no new row in
+    logs.db, the next backfill still writes its review row."""
+    path, models, truth = era
+    failed = next(r for r in truth["consortium_logs"]["runs"] if r["label"] == "c8-arbiter-error")
+    clogs = path.with_name("consortium_logs.db")
+    shutil.copy(clogs, tmp_path / "later.db")
+    conn = sqlite3.connect(clogs)
+    with conn:
+        conn.execute("DELETE FROM consortium_runs WHERE id = ?", [failed["run_id"]])
+    conn.close()
+    backfill_with_report(path, models, tmp_path)
+    listed = "SELECT kind FROM consortium_backfill_review WHERE response_id = ?"
+    assert query(path, listed, [failed["run_id"]]) == []
+    shutil.copy(tmp_path / "later.db", clogs)
+    backfill_with_report(path, models, tmp_path)
+    assert query(path, listed, [failed["run_id"]]) == [("failed_run",)]
+
+
 def test_explain_a_failed_run_or_missing_call_by_its_id(era, tmp_path):
     path, models, truth = era
     backfill_with_report(path, models, tmp_path)
