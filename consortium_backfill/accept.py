@@ -2,8 +2,8 @@
 
 The final arbiter is the one its review row names as likely, or the one the
 person names; from there the run is read and its rows are claimed exactly as
-any run's are. The rest is an ordinary backfill: one transaction, recorded
-for undo.
+any run's are. The rest is an ordinary backfill: short transactions of whole
+runs, recorded for undo.
 """
 from .analysis import claim_run
 from .errors import Problem

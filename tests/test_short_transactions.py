@@ -72,17 +72,31 @@ def uninterrupted(tmp_path_factory):
     return decided(path)
 
 
-def test_transactions_of_one_run_give_what_one_transaction_gives(uninterrupted, tmp_path, monkeypatch):
-    path = tmp_path / "logs.db"
-    shutil.copy(COMBO / "logs.db", path)
+# A fixture of llm-consortium 0.5 (runs found in the prompts) and one of 0.8
+# (runs linked from its consortium_logs.db).
+@pytest.mark.parametrize("combo", ["llm0.25-2fa9235", "llm0.31-c0.8"])
+def test_transactions_of_one_run_give_what_one_transaction_gives(combo, tmp_path, monkeypatch):
+    def copy(folder):
+        folder.mkdir()
+        for name in ("logs.db", "consortium_logs.db"):
+            if (FIXTURES / combo / name).exists():
+                shutil.copy(FIXTURES / combo / name, folder / name)
+        return folder / "logs.db"
+
+    models = FIXTURES / combo / "consortium_models.txt"
+    whole = copy(tmp_path / "whole")
+    assert cli("backfill", "-d", whole, "-m", models, "--no-backup").exit_code == 0
+    path = copy(tmp_path / "cut")
     monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "1")
     committed = []
     write_chunk = write.write_chunk
     monkeypatch.setattr(write, "write_chunk", lambda *args: committed.append(args[2]) or write_chunk(*args))
-    result = backfill(path, "--report", tmp_path / "report.json")
-    assert decided(path) == uninterrupted
+    result = cli("backfill", "-d", path, "-m", models, "--no-backup", "--report", tmp_path / "report.json")
+    assert result.exit_code == 0, result.output
+    assert decided(path) == decided(whole)
     report = json.loads((tmp_path / "report.json").read_text())
-    assert len(committed) == report["runs_grouped"] > 10
+    runs = report["runs_grouped"] + report["runs_by_era"]["linked from consortium_logs.db"]
+    assert len(committed) == runs > 10
     assert "Rows updated: " in result.output and report["changes"] > 0
     # One backfill, one entry in the history for undo.
     assert len(cli("history", "-d", path).output.splitlines()) == 1
