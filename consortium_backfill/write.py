@@ -16,20 +16,19 @@ import re
 import time
 
 from . import changes, foreign
-from .database import history_tables, retried_transaction
-from .functions import utils_db
+from .database import history_tables, migrate, pending_migrations, retried_transaction
 from .progress import QUIET
-from .sqlfiles import run_sql, schema, sql_text, statements
+from .sqlfiles import sql_text, statements
 
 # How long one transaction should hold the write lock; llm must never wait 1 s.
-CHUNK_SECONDS = 0.25
+CHUNK_SECONDS = 0.3
 # The first transaction's size, before one was timed.
-FIRST_CHUNK_ROWS = 2000
+FIRST_CHUNK_ROWS = 1000
 MIN_CHUNK_ROWS = 50
 # Between two transactions: longer than SQLite's busy handler sleeps between
 # two tries once a writer has waited a while (100 ms), so that a waiting llm
 # wakes up to a free lock before the next transaction takes it.
-PAUSE_SECONDS = 0.12
+PAUSE_SECONDS = 0.11
 
 
 def fts_update_triggers(conn):
@@ -128,12 +127,18 @@ def write_chunks(conn, params, command, all_units, written, advance):
     fixed = fixed_chunk_rows()
     rows = fixed or FIRST_CHUNK_ROWS
     backfill_id = None
+    if pending_migrations(conn):
+        # The columns, their index and the tables first, in a transaction of
+        # their own: the index is built from a read of the whole table.
+        migrate(conn)
+        written.transactions += 1
+    sql = write_statements(conn)
     for chunk in chunks(all_units, lambda: rows):
         if written.transactions and not fixed:
             time.sleep(PAUSE_SECONDS)
         started = time.perf_counter()
         backfill_id, updated, recorded = retried_transaction(
-            conn, lambda: write_chunk(conn, params, chunk, written.transactions == 0, command, backfill_id)
+            conn, lambda: write_chunk(conn, params, chunk, backfill_id is None, command, backfill_id, sql)
         )
         elapsed = time.perf_counter() - started
         written.transactions += 1
@@ -142,14 +147,26 @@ def write_chunks(conn, params, command, all_units, written, advance):
         written.runs += chunk.runs
         advance(chunk.rows)
         if not fixed:
-            # Sized by the last one's time, growing at most fourfold at a time.
+            # Sized by the last one's time (its commit included), growing at most fourfold at a time.
             rows = max(MIN_CHUNK_ROWS, min(4 * rows, int(rows * CHUNK_SECONDS / max(elapsed, 1e-3))))
 
 
-def write_chunk(conn, params, chunk, first, command, backfill_id):
-    """One transaction's writes: (log entry id, rows updated, changes the entry holds)."""
-    if first:
-        schema()["migrations"].apply(utils_db(conn))
+def write_statements(conn):
+    """{phase: [statement]} of the SQL files the write runs, read once per backfill."""
+    runs, members = history_tables(conn)
+    return {
+        name: list(statements(sql_text(name, **fill)))
+        for name, fill in [("update", {}), ("history", dict(runs=runs, members=members)),
+                           ("c08_write", dict(runs=runs, members=members)), ("new_review", {}), ("mark", {})]
+    }
+
+
+def write_chunk(conn, params, chunk, first, command, backfill_id, sql):
+    """One transaction's writes: (log entry id, rows updated, changes the entry holds).
+
+    sql: write_statements(). first: the first transaction of runs, which
+    also clears the values --replace-foreign replaces.
+    """
     triggers = fts_update_triggers(conn)
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER [{name}]")
@@ -157,24 +174,23 @@ def write_chunk(conn, params, chunk, first, command, backfill_id):
     params = dict(params, **dataclasses.asdict(chunk))
     if first:
         foreign.replace(conn, params)
-    update, *review = statements(sql_text("update"))
-    updated = conn.execute(update, params).rowcount
-    for statement in review:
-        conn.execute(statement, params)
-    runs_table, members_table = history_tables(conn)
-    run_sql(conn, "history", params, runs=runs_table, members=members_table)
+    updated = run_all(conn, sql["update"], params)
+    run_all(conn, sql["history"], params)
     # Runs linked from consortium_logs.db: their output rows in responses first.
-    update, *history = statements(sql_text("c08_write", runs=runs_table, members=members_table))
-    updated += conn.execute(update, params).rowcount
-    for statement in history:
-        conn.execute(statement, params)
+    updated += run_all(conn, sql["c08_write"], params)
     if chunk.last:
-        run_sql(conn, "new_review", params)
-        run_sql(conn, "mark", params)
+        run_all(conn, sql["new_review"], params)
+        run_all(conn, sql["mark"], params)
     recorded = changes.finish(conn, backfill_id)
-    for _, sql in triggers:
-        conn.execute(sql)
+    for _, trigger in triggers:
+        conn.execute(trigger)
     return backfill_id, updated, recorded
+
+
+def run_all(conn, statements, params):
+    """The statements in order; returns how many rows the first one changed."""
+    counts = [conn.execute(statement, params).rowcount for statement in statements]
+    return counts[0] if counts else 0
 
 
 def new_review_rows(conn):
