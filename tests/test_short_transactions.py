@@ -148,8 +148,9 @@ def test_a_backfill_killed_between_transactions_leaves_whole_runs_that_the_next_
     assert cut_short >= 4
 
 
+@pytest.mark.parametrize("backup", [True, False], ids=["backup", "no backup"])
 def test_a_write_that_fails_after_some_transactions_says_what_it_left_and_what_next(
-        uninterrupted, tmp_path, monkeypatch):
+        uninterrupted, tmp_path, monkeypatch, backup):
     path = tmp_path / "logs.db"
     shutil.copy(COMBO / "logs.db", path)
     monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "1")
@@ -163,12 +164,12 @@ def test_a_write_that_fails_after_some_transactions_says_what_it_left_and_what_n
         return write_chunk(*args)
 
     monkeypatch.setattr(write, "write_chunk", failing_at_the_third)
-    result = cli("backfill", "-d", path, "-m", MODELS, "--backup-path", tmp_path / "before.db")
+    result = cli("backfill", "-d", path, "-m", MODELS,
+                 *(["--backup-path", tmp_path / "before.db"] if backup else ["--no-backup"]))
     assert result.exit_code == 2, result.output
     assert result.output.splitlines()[-1] == (
-        f"Error: {path}: disk I/O error; 2 runs were "
-        "written whole before it stopped, run the backfill again to group the rest (or `undo` to revert them); "
-        f"backup: {tmp_path / 'before.db'}"
+        f"Error: {path}: disk I/O error; 2 runs were written whole before it stopped, run the backfill again "
+        "to group the rest (or `undo` to revert them)" + (f"; backup: {tmp_path / 'before.db'}" if backup else "")
     )
     monkeypatch.setattr(write, "write_chunk", write_chunk)
     backfill(path)
