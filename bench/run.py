@@ -26,7 +26,7 @@ Then, for each size, the re-run case (bench/rerun.py; --no-rerun skips it):
 the database backfilled with its last --held rows (default 300) held back,
 those rows logged again, and the next backfill: its time beside the first
 run's, the rows it read (counted), SQLite's page reads, the bytes it read
-and wrote, and the longest wait of a writer like llm logging beside each; and
+and wrote, and the longest wait of a writer like llm logging beside the re-run; and
 the first backfill's full backup alone and beside that writer (made, or given
 up; --no-backup-case skips it).
 """
@@ -303,6 +303,8 @@ def main(argv=None):
     ap.add_argument("--no-yardstick", action="store_true")
     ap.add_argument("--no-rerun", action="store_true", help="skip the re-run case")
     ap.add_argument("--no-backup-case", action="store_true", help="skip the full backup case")
+    ap.add_argument("--no-project", action="store_true",
+                    help="skip the project's own timed runs (the re-run case still makes a first run)")
     ap.add_argument("--held", type=int, default=300,
                     help="rows held back for the re-run case (default 300)")
     args = ap.parse_args(argv)
@@ -338,7 +340,9 @@ def main(argv=None):
                 args.repeat, args.warm, args.timeout, truth, colds)
         else:
             res["yardstick"] = {"status": "skipped"}
-        if backfill.exists():
+        if args.no_project:
+            res["project"] = {"status": "skipped"}
+        elif backfill.exists():
             res["project"] = measure(
                 "project", db,
                 lambda c: [proj_py, str(backfill), "backfill", "-d", str(c),
@@ -432,7 +436,7 @@ def main(argv=None):
         print(f"re-run: the database backfilled with its last {args.held} rows held back, then those rows "
               "logged again; first run and re-run side by side (first / re-run)")
         head = ["rows", "first s", "re-run s", "re-run/first", "rows read", "pages looked at", "pages read", "MB of pages read",
-                "MB written", "peak RSS MB", "writer longest wait s", "writer rows lost"]
+                "MB written", "peak RSS MB", "writer longest wait s (re-run)", "writer rows lost"]
         table = []
         for r in reruns:
             f, a = r["rerun"]["first"], r["rerun"]["rerun"]
@@ -444,7 +448,7 @@ def main(argv=None):
                 f"{f.get('pages_read', 0) + f.get('pages_hit', 0)} / {a.get('pages_read', 0) + a.get('pages_hit', 0)}",
                 pair("pages_read"), f"{mb(f.get('pages_read', 0) * f.get('page_size', 0))} / {mb(a.get('pages_read', 0) * a.get('page_size', 0))}",
                 pair("bytes_written", mb),
-                pair("rss_mb", lambda v: f"{v:.0f}"), pair("writer_longest_wait_s"), pair("writer_errors")])
+                pair("rss_mb", lambda v: f"{v:.0f}"), str(a.get("writer_longest_wait_s")), str(a.get("writer_errors"))])
         widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
         print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
         for row in table:
