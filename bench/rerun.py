@@ -1,11 +1,12 @@
 """The re-run case of bench/run.py: a backfilled database, a few new runs, the next backfill.
 
-A copy of the bench database has its last `held` rows held back, is
-backfilled (the first run), gets them back (logged after whatever the
-writer logged meanwhile, in their order), and is backfilled again (the
-re-run). Both runs go through bench/measured.py, which reads SQLite's own
-page counters and the bytes written; a writer like llm (bench/llm_writer.py,
-100 rows a second) logs beside the re-run, and its rows are new rows for it.
+A copy of the bench database has its last 2 x `held` rows held back, is
+backfilled (the first run), gets the first half of them back (logged again,
+in their order) and is backfilled again (the re-run), then the second half,
+and is backfilled once more beside a writer like llm (bench/llm_writer.py,
+100 rows a second, whose rows are new rows too). Each run goes through
+bench/measured.py, which reads SQLite's own page counters and the bytes
+written.
 
 The first run here makes no backup: the full backup a user's first backfill
 makes is measured on its own (backup_case, bench/backup_copy.py), alone and
@@ -38,16 +39,20 @@ def hold_back(copy: Path, held_file: Path, held: int) -> int:
     return cut + 1
 
 
-def put_back(copy: Path, held_file: Path):
-    """The held rows, logged again after every row there now, in their order."""
+def put_back(copy: Path, held_file: Path, rows: int = -1):
+    """The first `rows` held rows (all by default), logged again after every row there now, in their order."""
     conn = sqlite3.connect(copy)
     conn.execute("ATTACH ? AS held", [str(held_file)])
     columns = [row[1] for row in conn.execute("PRAGMA held.table_info(responses)")][1:]
     names = ", ".join(f"[{c}]" for c in columns)
     with conn:
-        conn.execute(f"INSERT INTO main.responses ({names}) SELECT {names} FROM held.responses ORDER BY held_rowid")
+        last = conn.execute(
+            "SELECT max(held_rowid) FROM (SELECT held_rowid FROM held.responses ORDER BY held_rowid LIMIT ?)", [rows]
+        ).fetchone()[0]
+        conn.execute(f"INSERT INTO main.responses ({names}) SELECT {names} FROM held.responses"
+                     " WHERE held_rowid <= ? ORDER BY held_rowid", [last])
+        conn.execute("DELETE FROM held.responses WHERE held_rowid <= ?", [last])
     conn.close()
-    held_file.unlink()
 
 
 def with_writer(copy: Path, work: Path, run):
@@ -91,23 +96,31 @@ def rerun_case(db: Path, models: Path, held: int, work: Path, python: str, timed
                warm: bool, timeout) -> dict:
     copy, _ = fresh_copy(db, True)
     held_file = work / f"held-{copy.stem}.db"
+    figures = lambda result: {k: result[k] for k in result if k not in ("ok", "timeout", "exit", "output")}
     try:
-        hold_back(copy, held_file, held)
+        hold_back(copy, held_file, 2 * held)
         if not warm:
             drop_cache(copy)
         # The first run alone: a writer beside it would log thousands of rows
         # that the re-run then reads as new (the first backfill beside a
         # writer is the write's and the backup's case, not this one's).
         first = measured_backfill(python, copy, models, work, timed, timeout, ["--no-backup"])
+        # Half of the held rows: the re-run alone.
+        put_back(copy, held_file, held)
+        if not warm:
+            drop_cache(copy)
+        again = measured_backfill(python, copy, models, work, timed, timeout)
+        # The other half: the re-run beside a writer like llm, whose rows are new rows too.
         put_back(copy, held_file)
         if not warm:
             drop_cache(copy)
-        again, again_writer = with_writer(
+        beside, writer = with_writer(
             copy, work, lambda: measured_backfill(python, copy, models, work, timed, timeout))
         return {
             "held_rows": held,
-            "first": {k: first[k] for k in first if k not in ("ok", "timeout", "exit", "output")},
-            "rerun": {k: again[k] for k in again if k not in ("ok", "timeout", "exit", "output")} | again_writer,
+            "first": figures(first),
+            "rerun": figures(again),
+            "rerun_beside_writer": figures(beside) | writer,
             "rerun_summary": again["output"].splitlines(),
         }
     finally:

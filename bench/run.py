@@ -23,10 +23,11 @@ scored against the generator's truth (bench/score.py): "exact" is the number
 of runs with an output row grouped exactly right.
 
 Then, for each size, the re-run case (bench/rerun.py; --no-rerun skips it):
-the database backfilled with its last --held rows (default 300) held back,
-those rows logged again, and the next backfill: its time beside the first
-run's, the rows it read (counted), SQLite's page reads, the bytes it read
-and wrote, and the longest wait of a writer like llm logging beside the re-run; and
+the database backfilled with its last 2 x --held rows (default 300) held
+back, half of them logged again and the next backfill (the re-run), then the
+other half and a backfill beside a writer like llm: the re-run's time beside
+the first run's, the rows it read (counted), SQLite's page reads, the bytes
+it read and wrote, and the writer's longest wait; and
 the first backfill's full backup alone and beside that writer (made, or given
 up; --no-backup-case skips it).
 """
@@ -433,13 +434,15 @@ def main(argv=None):
     reruns = [r for r in results if r.get("rerun") and not r["rerun"].get("error")]
     if reruns:
         print()
-        print(f"re-run: the database backfilled with its last {args.held} rows held back, then those rows "
-              "logged again; first run and re-run side by side (first / re-run)")
-        head = ["rows", "first s", "re-run s", "re-run/first", "rows read", "pages looked at", "pages read", "MB of pages read",
-                "MB written", "peak RSS MB", "writer longest wait s (re-run)", "writer rows lost"]
+        print(f"re-run: the database backfilled with its last {2 * args.held} rows held back, then {args.held} of "
+              "them logged again and backfilled (re-run), then the other "
+              f"{args.held} beside a writer like llm (100 rows a second); figures first / re-run")
+        head = ["rows", "first s", "re-run s", "re-run/first", "rows read", "pages looked at", "pages read",
+                "MB of pages read", "MB written", "peak RSS MB", "re-run beside writer s", "rows read",
+                "writer longest wait s", "writer rows lost"]
         table = []
         for r in reruns:
-            f, a = r["rerun"]["first"], r["rerun"]["rerun"]
+            f, a, w = r["rerun"]["first"], r["rerun"]["rerun"], r["rerun"]["rerun_beside_writer"]
             pair = lambda key, fn=str: f"{fn(f.get(key))} / {fn(a.get(key))}"
             mb = lambda v: "n/a" if v is None else f"{v / 1e6:.1f}"
             table.append([
@@ -448,7 +451,8 @@ def main(argv=None):
                 f"{f.get('pages_read', 0) + f.get('pages_hit', 0)} / {a.get('pages_read', 0) + a.get('pages_hit', 0)}",
                 pair("pages_read"), f"{mb(f.get('pages_read', 0) * f.get('page_size', 0))} / {mb(a.get('pages_read', 0) * a.get('page_size', 0))}",
                 pair("bytes_written", mb),
-                pair("rss_mb", lambda v: f"{v:.0f}"), str(a.get("writer_longest_wait_s")), str(a.get("writer_errors"))])
+                pair("rss_mb", lambda v: f"{v:.0f}"), f"{w['wall']:.3f}", str(w.get("rows_read")),
+                str(w.get("writer_longest_wait_s")), str(w.get("writer_errors"))])
         widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
         print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
         for row in table:
