@@ -3,6 +3,11 @@
 -- its link's rowid). A transaction holds whole units only: a run is never
 -- half-written.
 CREATE INDEX IF NOT EXISTS temp.assigned_by_run ON assigned (run_rid);
+-- Looked up once per run below: without these, each run's lookups read the
+-- whole tables (a phase that grew with the square of the runs).
+CREATE INDEX IF NOT EXISTS temp.nested_arbiters_by_run ON nested_arbiters (run_rid);
+CREATE INDEX IF NOT EXISTS temp.parent_runs_by_run ON parent_runs (run_id);
+CREATE INDEX IF NOT EXISTS temp.runs_by_consortium_id ON runs (consortium_id);
 
 -- rows: what the unit writes, to size the transactions. reach: a run whose
 -- final arbiter answered as an inner run's output (nested.sql) names that
