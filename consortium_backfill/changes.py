@@ -61,6 +61,14 @@ def start(conn, command, backfill_id=None):
             "INSERT INTO consortium_backfill_log (command, started_at) VALUES (?, ?)",
             [command, datetime.datetime.now(datetime.timezone.utc).isoformat()],
         ).lastrowid
+    # Where this transaction's changes start, for finish() to count them alone
+    # (TEMP: rolled back with the transaction, if it is).
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS changes_counted (backfill_id INTEGER PRIMARY KEY, after_id INTEGER)")
+    conn.execute(
+        "INSERT OR REPLACE INTO temp.changes_counted"
+        " VALUES (?, (SELECT coalesce(max(id), 0) FROM consortium_backfill_changes))",
+        [backfill_id],
+    )
     conn.execute(RESPONSES_TRIGGER.format(backfill_id=backfill_id))
     for table in project_tables(conn):
         for action, event, old, new in (
@@ -81,9 +89,14 @@ def finish(conn, backfill_id):
         "SELECT name FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'consortium_backfill_log_%'"
     ).fetchall():
         conn.execute(f"DROP TRIGGER temp.[{name}]")
+    # This transaction's changes, added to those of the ones before: a count of
+    # every change of the backfill at each of its transactions grew with their square.
     count = conn.execute(
-        "SELECT count(*) FROM consortium_backfill_changes WHERE backfill_id = ? AND table_name != ?",
-        [backfill_id, STATE_TABLE],
+        "SELECT coalesce((SELECT rows_changed FROM consortium_backfill_log WHERE id = :id), 0) + count(*)"
+        " FROM consortium_backfill_changes"
+        " WHERE id > (SELECT after_id FROM temp.changes_counted WHERE backfill_id = :id)"
+        " AND backfill_id = :id AND table_name != :state",
+        dict(id=backfill_id, state=STATE_TABLE),
     ).fetchone()[0]
     if count:
         conn.execute("UPDATE consortium_backfill_log SET rows_changed = ? WHERE id = ?", [count, backfill_id])
