@@ -153,6 +153,91 @@ def test_a_prompt_of_ten_megabytes_of_member_tags_without_a_response(guard):
     assert "<model_response> without" in formats.parse_json(prompt)
 
 
+def cpu_seconds(fn, *args):
+    """The least CPU time of up to three calls: a busy machine slows one call, rarely three."""
+    import time
+
+    best = None
+    for _ in range(3):
+        started = time.process_time()
+        result = fn(*args)
+        best = min(best or 1e9, time.process_time() - started)
+        if best < 1:
+            break
+    return best, result
+
+
+def test_a_dense_valid_prompt_of_ten_megabytes_parses_in_under_a_second(guard):
+    """Each history line a quote of its own: the most quotes ten megabytes can hold."""
+    import json
+
+    models = ["stub-a", "stub-b", "stub-c", "stub-d", "stub-e"]
+    lines = [(models[i % 5], f"t{i}") for i in range(5000)]
+    history = [(lines, f"synthesis {n}") for n in range(42)]
+    prompt = arbiter_prompt("Q?", [(m, "answer " + m) for m in models], history)
+    assert TEN_MB * 0.9 < len(prompt) <= TEN_MB
+    seconds, parsed = cpu_seconds(formats.parse_json, prompt)
+    members = json.loads(parsed)["members"]
+    assert len(members) == 42 * 5000 + 5
+    last = members[-6]
+    assert (last["iteration"], last["model"], prompt[last["start"] - 1 :][: last["length"]]) == (42, "stub-e", "t4999")
+    assert seconds < 1, f"{seconds:.2f} s"
+
+
+def test_a_prompt_of_ten_megabytes_of_nested_original_prompts(guard):
+    """Each `</original_prompt><model_responses>` a place where the original prompt may end."""
+    prompt = "<arbiter_prompt><original_prompt>" + "<original_prompt></original_prompt><model_responses>" * 200_000
+    seconds, parsed = cpu_seconds(formats.parse_json, prompt)
+    assert "no </iteration_history></arbiter_prompt>" in parsed
+    assert seconds < 1, f"{seconds:.2f} s"
+
+
+def test_a_prompt_of_many_model_names_and_many_history_lines(guard):
+    """History lines are read against the latest iteration's names: never name by name."""
+    models = [f"model-{i}" for i in range(20_000)]
+    history = [([(models[i], "x") for i in range(0, 20_000, 2)], "s") for _ in range(12)]
+    prompt = arbiter_prompt("Q?", [(m, "y") for m in models], history)
+    assert TEN_MB * 0.8 < len(prompt) <= TEN_MB
+    seconds, _ = cpu_seconds(formats.parse_json, prompt)
+    assert seconds < 1, f"{seconds:.2f} s"
+
+
+def reference_history_lines(text, models):
+    """History lines as a regular expression of the model names, longest first, reads them (slow on many names)."""
+    import re
+
+    names = "|".join(re.escape(model) for model in sorted(models, key=len, reverse=True))
+    name = f"(?:{names})" if names else r"[^\n<]+?"
+    separator = re.compile(rf"</model_response>\s*(?=<model_response>{name}: )")
+    line_prefix = re.compile(rf"({name}): ")
+    lines, line_start = [], len("<model_response>")
+    bounds = [(m.start(), m.end()) for m in separator.finditer(text)]
+    for line_end, next_start in bounds + [(len(text) - len("</model_response>"), len(text))]:
+        prefix = line_prefix.match(text, line_start, line_end)
+        if prefix is None:
+            return "malformed"
+        lines.append((prefix.group(1), prefix.end(), line_end))
+        line_start = next_start + len("<model_response>")
+    return lines
+
+
+def test_history_lines_are_read_as_a_regular_expression_of_the_names_reads_them():
+    import random
+
+    from consortium_backfill.formats import blocks
+
+    pieces = ["<model_response>", "</model_response>", "a", "ab", "a: b", ": ", ":", " ", "\n", "<", "x"]
+    rng = random.Random(11)
+    for _ in range(20_000):
+        models = set(rng.sample(["a", "ab", "a: b", "", "x", "a<", "x\n", "a:"], rng.randint(0, 3)))
+        text = "<model_response>" + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) + "</model_response>"
+        try:
+            found = blocks.history_lines(text, 0, len(text), blocks.line_reader(models))
+        except formats.MalformedPrompt:
+            found = "malformed"
+        assert found == reference_history_lines(text, models), (text, models)
+
+
 def test_synthesis_text_finds_what_llm_consortiums_own_expression_finds():
     import random
     import re

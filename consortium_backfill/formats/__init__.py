@@ -74,16 +74,21 @@ def parse(prompt):
     Offsets are 1-based ``start`` and ``length``, as SQLite's ``substr()`` takes them.
     Raises MalformedPrompt naming what is missing.
     """
+    return json.loads(parsed_json(prompt))
+
+
+def parsed_json(prompt):
+    """parse() as JSON text; raises MalformedPrompt."""
     reader = reader_for(prompt)
     if reader is None:
         raise MalformedPrompt("not an arbiter prompt")
-    return reader.parse(prompt).as_dict(prompt)
+    return reader.parse(prompt).as_json(prompt)
 
 
 def parse_json(prompt):
     """parse() for SQL: JSON text, or {"error": ...} for a prompt that cannot be read."""
     try:
-        return json.dumps(parse(prompt))
+        return parsed_json(prompt)
     except MalformedPrompt as error:
         return json.dumps({"error": str(error)})
     except (ValueError, TypeError, RecursionError) as error:

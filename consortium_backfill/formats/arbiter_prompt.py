@@ -7,6 +7,8 @@ import re
 from . import blocks
 from .reader import MalformedPrompt
 
+ORIGINAL_END = re.compile(r"</original_prompt>\s*<model_responses>")
+
 
 class ArbiterPrompt(blocks.SectionsReader):
     name = "arbiter_prompt"
@@ -39,12 +41,17 @@ class ArbiterPrompt(blocks.SectionsReader):
         used as another's arbiter), with a `</original_prompt><model_responses>`
         of its own: the nested tags balance, so the search goes on past them.
         """
-        delimiter = r"</original_prompt>\s*<model_responses>"
-        for match in re.compile(delimiter).finditer(prompt, start):
-            original = prompt[start : match.start()]
-            if original.count("<original_prompt>") == original.count("</original_prompt>"):
+        # The tags are counted between one delimiter and the next, never
+        # again from the start: a prompt of many delimiters stays linear.
+        opened = closed = 0
+        counted_to = start
+        for match in ORIGINAL_END.finditer(prompt, start):
+            opened += prompt.count("<original_prompt>", counted_to, match.start())
+            closed += prompt.count("</original_prompt>", counted_to, match.start())
+            counted_to = match.start()
+            if opened == closed:
                 return match
-        return blocks.first(delimiter, prompt, start)
+        return blocks.first(ORIGINAL_END.pattern, prompt, start)
 
 
     def history_span(self, prompt):

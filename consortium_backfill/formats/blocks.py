@@ -5,6 +5,7 @@ XML-escaped: they may hold ``<``, ``&``, even ``</response>``. So no XML
 parser: each section is cut out between delimiters that include the
 template's own tags around it, searching from the side the template controls.
 """
+import functools
 import re
 
 from .reader import MalformedPrompt, Parsed, Quote, Reader
@@ -97,6 +98,7 @@ def history(prompt, start, end, models):
     if start == end or prompt.startswith("<no_previous_iterations>", start):
         return []
     close = last(r"</iteration>\Z", prompt, start, end)
+    read_lines = line_reader(models)
     iterations = []
     chunk_start = start
     for boundary in list(ITERATION_SEPARATOR.finditer(prompt, start, close.start())) + [close]:
@@ -105,34 +107,111 @@ def history(prompt, start, end, models):
             raise MalformedPrompt("an <iteration> without <iteration_number> and <model_responses>")
         synthesis_end = last(r"</synthesis>\s*<confidence>", prompt, header.end(), boundary.start())
         synthesis_start = last(r"</model_responses>\s*<synthesis>", prompt, header.end(), synthesis_end.start())
-        lines = history_lines(prompt, header.end(), synthesis_start.start(), models)
+        lines = history_lines(prompt, header.end(), synthesis_start.start(), read_lines)
         iterations.append((int(header.group(1)), lines, (synthesis_start.end(), synthesis_end.start())))
         chunk_start = boundary.end()
     return iterations
 
 
-def history_lines(prompt, start, end, models):
-    """`<model_response>M: TEXT</model_response>` lines: [(model, text_start, text_end)]."""
+LINE_OPEN = "<model_response>"
+LINE_CLOSE = "</model_response>"
+# A line's model is the longest name of the latest iteration's models that
+# `: ` follows; any text up to `: ` when there are no names.
+#
+# Names without `: `, a newline or `<` (all real ones) can only be the text up
+# to the line's first `: `: one regular expression finds each separator with
+# the next line's model (group 1), `+?` when there are no names to go by.
+PLAIN_SEPARATOR = re.compile(r"</model_response>\s*<model_response>([^\n<]*?): ")
+ANY_SEPARATOR = re.compile(r"</model_response>\s*<model_response>([^\n<]+?): ")
+PLAIN_MODEL = re.compile(r"([^\n<]*?): ")
+ANY_MODEL = re.compile(r"([^\n<]+?): ")
+# Other names are looked up at each place a line may start (see model_end).
+LINE_SEPARATOR = re.compile(r"</model_response>\s*(?=<model_response>)")
+
+
+def history_lines(prompt, start, end, read):
+    """`<model_response>M: TEXT</model_response>` lines: [(model, text_start, text_end)].
+
+    read: line_reader(the latest iteration's models), one for every iteration.
+    """
     start, end = strip(prompt, start, end)
     if start == end:
         return []
-    names = "|".join(re.escape(model) for model in sorted(models, key=len, reverse=True))
-    name = f"(?:{names})" if names else r"[^\n<]+?"
-    separator = re.compile(rf"</model_response>\s*(?=<model_response>{name}: )")
-    line_prefix = re.compile(rf"({name}): ")
-    if not prompt.startswith("<model_response>", start) or not prompt.endswith("</model_response>", start, end):
+    if not prompt.startswith(LINE_OPEN, start) or not prompt.endswith(LINE_CLOSE, start, end):
         raise MalformedPrompt("an iteration's <model_responses> not made of <model_response> lines")
+    return read(prompt, start + len(LINE_OPEN), end)
+
+
+def line_reader(models):
+    """How to read the lines of an iteration for these models: read(prompt, first line's text start, end)."""
+    names = set(models)
+    if not any(names):
+        return functools.partial(plain_lines, model=ANY_MODEL, separator=ANY_SEPARATOR, names=None)
+    if not any(": " in name or "\n" in name or "<" in name for name in names):
+        return functools.partial(plain_lines, model=PLAIN_MODEL, separator=PLAIN_SEPARATOR, names=names)
+    return functools.partial(named_lines, names=names)
+
+
+def plain_lines(prompt, line_start, end, model, separator, names):
+    """history_lines when a model is the text up to the line's first `: ` (names: those allowed, or None for any).
+
+    The model can hold no `<`, so it never runs past its line's end."""
+    first = model.match(prompt, line_start, end)
+    if first is None or (names is not None and first.group(1) not in names):
+        raise MalformedPrompt("a history <model_response> without 'model: '")
     lines = []
-    line_start = start + len("<model_response>")
-    bounds = [(m.start(), m.end()) for m in separator.finditer(prompt, start, end)]
-    bounds.append((end - len("</model_response>"), end))
-    for line_end, next_start in bounds:
-        prefix = line_prefix.match(prompt, line_start, line_end)
-        if prefix is None:
-            raise MalformedPrompt("a history <model_response> without 'model: '")
-        lines.append((prefix.group(1), prefix.end(), line_end))
-        line_start = next_start + len("<model_response>")
+    name, text_start = first.group(1), first.end()
+    for match in separator.finditer(prompt, line_start, end):
+        next_name = match.group(1)
+        if names is None or next_name in names:
+            lines.append((name, text_start, match.start()))
+            name, text_start = next_name, match.end()
+    lines.append((name, text_start, end - len(LINE_CLOSE)))
     return lines
+
+
+def named_lines(prompt, line_start, end, names):
+    """history_lines for names that may hold `: `, a newline or `<`: each looked up, longest first."""
+    longest = max(map(len, names))
+    inner = max(name.count(": ") for name in names)
+    # (line end, next line's start, where its model ends as seen from the separator)
+    bounds = []
+    for match in LINE_SEPARATOR.finditer(prompt, line_start, end):
+        next_start = match.end() + len(LINE_OPEN)
+        name_end = model_end(prompt, next_start, end, names, longest, inner)
+        if name_end >= 0:
+            bounds.append((match.start(), next_start, name_end))
+    bounds.append((end - len(LINE_CLOSE), None, None))
+    lines = []
+    name_end = -1
+    for line_end, next_start, next_name_end in bounds:
+        if name_end < 0 or name_end + 2 > line_end:
+            # Not seen yet, or past this line's end: look within the line.
+            name_end = model_end(prompt, line_start, line_end, names, longest, inner)
+            if name_end < 0:
+                raise MalformedPrompt("a history <model_response> without 'model: '")
+        lines.append((prompt[line_start:name_end], name_end + 2, line_end))
+        line_start, name_end = next_start, next_name_end
+    return lines
+
+
+def model_end(prompt, position, bound, names, longest, inner):
+    """Where the longest of names that `: ` follows at position ends, within bound; -1 for none.
+
+    longest: the longest name's length; inner: the most `: ` a name holds.
+    A name that holds k of them ends at the (k+1)th `: ` from position: the
+    few places worth a look are found with str.find, never name by name.
+    """
+    found = -1
+    limit = min(bound, position + longest + 2)
+    colon = prompt.find(": ", position, limit)
+    for _ in range(inner + 1):
+        if colon < 0:
+            break
+        if prompt[position:colon] in names:
+            found = colon
+        colon = prompt.find(": ", colon + 2, limit)
+    return found
 
 
 def quoted(name, prompt, original, responses, history_span):
@@ -146,10 +225,9 @@ def quoted(name, prompt, original, responses, history_span):
     quotes = []
     syntheses = []
     for number, lines, synthesis in earlier:
-        quotes += [
-            Quote(s, e, iteration=number, position=i, model=m, source="iteration_history")
-            for i, (m, s, e) in enumerate(lines, start=1)
-        ]
+        # Plain tuples of a Quote's fields: a dense history quotes hundreds of
+        # thousands of lines, and a tuple costs a fifth of a Quote.
+        quotes += [(s, e, number, i, m, "iteration_history") for i, (m, s, e) in enumerate(lines, start=1)]
         syntheses.append(Quote(*synthesis, iteration=number, position=1, model=None, source="iteration_history"))
     quotes += [
         Quote(s, e, iteration=final_iteration, position=i, model=m, source="model_responses")

@@ -5,8 +5,10 @@ and reports what they quote as offsets, never copies, so that SQL can compare
 a quote in place with ``substr(prompt, start, length)``.
 """
 import dataclasses
-import hashlib
+import functools
+import json
 import re
+import typing
 
 # llm-consortium reads a synthesis with re.search(r"<synthesis>([\s\S]*?)</synthesis>", re.I).
 # That search is quadratic on an answer of many unclosed <synthesis> tags; the
@@ -19,9 +21,12 @@ class MalformedPrompt(ValueError):
     pass
 
 
-@dataclasses.dataclass
-class Quote:
-    """One quoted text: prompt[start:end], 0-based, as Python slices take them."""
+class Quote(typing.NamedTuple):
+    """One quoted text: prompt[start:end], 0-based, as Python slices take them.
+
+    A tuple: QuotesJSON reads its fields in order, and where a dense prompt
+    quotes hundreds of thousands of texts, a plain tuple of them serves too.
+    """
 
     start: int
     end: int
@@ -38,7 +43,7 @@ class Parsed:
     format: str
     original_prompt: tuple  # (start, end), or None when the prompt quotes none
     iterations: int
-    members: list  # [Quote]: member answers, earlier iterations first
+    members: list  # [Quote, or a tuple of its fields]: member answers, earlier iterations first
     syntheses: list  # [Quote]: earlier arbiters' answers, as this prompt quotes them
     # What the prompt shows of earlier iterations: "quoted" (their members and
     # syntheses), "syntheses" (only their syntheses: each earlier arbiter's own
@@ -49,25 +54,54 @@ class Parsed:
     # a judge, the chosen "member" answer itself.
     output: str = "synthesis"
 
-    def as_dict(self, prompt):
-        """1-based start and length, as SQLite's substr() takes them, with content hashes."""
+    def as_json(self, prompt):
+        """JSON text: each quote's 1-based start and length, as SQLite's substr() takes them, and its content hash."""
+        write = QuotesJSON(prompt)
+        original = write([Quote(*self.original_prompt)]) if self.original_prompt else "null"
+        return (
+            f'{{"format": {write.dumps(self.format)}, "original_prompt": {original}, '
+            f'"iterations": {write.dumps(self.iterations)}, '
+            f'"members": [{write(self.members)}], "syntheses": [{write(self.syntheses)}], '
+            f'"history": {write.dumps(self.history)}, "output": {write.dumps(self.output)}}}'
+        )
 
-        def span(quote):
-            extra = {} if quote.iteration is None else dict(
-                iteration=quote.iteration, position=quote.position, model=quote.model, source=quote.source
+
+class QuotesJSON:
+    """Quotes of one prompt as JSON objects, comma-separated, as json.dumps would write them.
+
+    Written out here, not by json.dumps of a dict per quote: a dense prompt
+    quotes hundreds of thousands of texts, and the dicts cost more than the
+    rest of the parse.
+    """
+
+    def __init__(self, prompt):
+        self.prompt = prompt
+        # An ASCII prompt's character offsets are byte offsets: hash slices of one encoding.
+        self.data = prompt.encode("ascii") if prompt.isascii() else None
+        # The few names and numbers a prompt holds, each encoded once.
+        self.dumps = functools.lru_cache(maxsize=None, typed=True)(json.dumps)
+
+    def hashes(self, quotes):
+        """content_hash(prompt[start:end]) of each quote."""
+        text = self.prompt if self.data is None else self.data
+        return [content_hash(text[quote[0] : quote[1]]) for quote in quotes]
+
+    def __call__(self, quotes):
+        dumps = self.dumps
+        heads = {}  # what the quotes of one source and iteration share
+        parts = []
+        for (start, end, iteration, position, model, source), hash in zip(quotes, self.hashes(quotes)):
+            if iteration is None:
+                parts.append(f'{{"start": {start + 1}, "length": {end - start}, "hash": {hash}}}')
+                continue
+            head = heads.get((source, iteration))
+            if head is None:
+                head = heads[source, iteration] = f'{{"source": {dumps(source)}, "iteration": {dumps(iteration)}, "position": '
+            parts.append(
+                f'{head}{dumps(position)}, "model": {dumps(model)}, '
+                f'"start": {start + 1}, "length": {end - start}, "hash": {hash}}}'
             )
-            text = prompt[quote.start : quote.end]
-            return dict(extra, start=quote.start + 1, length=quote.end - quote.start, hash=content_hash(text))
-
-        return {
-            "format": self.format,
-            "original_prompt": span(Quote(*self.original_prompt)) if self.original_prompt else None,
-            "iterations": self.iterations,
-            "members": [span(q) for q in self.members],
-            "syntheses": [span(q) for q in self.syntheses],
-            "history": self.history,
-            "output": self.output,
-        }
+        return ", ".join(parts)
 
 
 class Reader:
@@ -118,13 +152,18 @@ def synthesis_text(response):
 def content_hash(text):
     """A 64-bit hash of a text's UTF-8 bytes, as a signed integer SQLite can index.
 
+    Python's own hash of the bytes (SipHash): the same for the same bytes
+    within one process, which is as long as any hash lives (the temp tables of
+    one command), and a tenth of the cost of a hashlib digest, which counts
+    when a dense prompt quotes hundreds of thousands of texts.
+
     SQL passes `CAST(column AS BLOB)`, the stored bytes, which spares a decode
     and an encode of every response hashed.
     """
+    if isinstance(text, bytes):
+        return hash(text)
     if text is None:
         return None
-    if isinstance(text, (int, float)):
-        text = str(text)
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    digest = hashlib.blake2b(data, digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    if isinstance(text, (str, int, float)):
+        text = str(text).encode("utf-8", "surrogatepass")
+    return hash(bytes(text))
