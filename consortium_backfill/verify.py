@@ -53,6 +53,7 @@ def check(conn, columns, models_file, window, consortium_logs_path=None, path=No
         " AND consortium_id NOT IN (SELECT id FROM recorded_runs)"
     ).fetchone()[0]
     params = dict(window_days=window / 86400, prefix_length=formats.PREFIX_LENGTH)
+    run_sql(conn, "final_arbiters", params)
     violations = []
     for name, statement in checks(sql_text("verify")):
         for consortium_id, response_id, detail in conn.execute(statement, params):

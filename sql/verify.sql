@@ -68,11 +68,9 @@ WHERE consortium_id IN (SELECT id FROM recorded_runs) AND is_arbiter_response IS
 -- order; or, where the final arbiter quotes no earlier member (manual and
 -- automatic context: history "syntheses" or "conversation"), by an
 -- intermediate arbiter of its run logged after it. Each arbiter prompt is
--- read once; quotes are compared in place.
-WITH finals AS MATERIALIZED (
-    SELECT consortium_id, rowid AS arbiter_rid, arbiter_parse(CAST(prompt AS BLOB)) AS parsed
-    FROM responses
-    WHERE consortium_id IN (SELECT id FROM recorded_runs) AND is_arbiter_response = 1
+-- read once (final ones in sql/final_arbiters.sql); quotes are compared in place.
+WITH finals AS (
+    SELECT consortium_id, arbiter_rid, parsed FROM final_arbiters
 ),
 earlier AS MATERIALIZED (
     SELECT arbiter.consortium_id, arbiter.rowid AS arbiter_rid, arbiter_parse(CAST(arbiter.prompt AS BLOB)) AS parsed
@@ -117,10 +115,9 @@ WHERE members.rid > finals.arbiter_rid
 -- <rank_prompt>) has one iteration, and its output row's text is an answer
 -- the judge quotes, byte for byte, or the judge's own answer.
 WITH judges AS MATERIALIZED (
-    SELECT consortium_id, rowid AS arbiter_rid, prompt, response, arbiter_parse(CAST(prompt AS BLOB)) AS parsed
-    FROM responses
-    WHERE consortium_id IS NOT NULL AND is_arbiter_response = 1
-      AND arbiter_format(CAST(substr(prompt, 1, :prefix_length) AS BLOB)) = 'judge'
+    SELECT finals.consortium_id, finals.arbiter_rid, judge.prompt, judge.response, finals.parsed
+    FROM final_arbiters AS finals JOIN responses AS judge ON judge.rowid = finals.arbiter_rid
+    WHERE finals.format = 'judge'
 )
 SELECT judges.consortium_id, output.id AS response_id,
        CASE
@@ -145,11 +142,10 @@ WHERE EXISTS (SELECT 1 FROM responses WHERE consortium_id = judges.consortium_id
 -- of such a run is in its final arbiter's conversation, and the run's first
 -- arbiter was asked about the output's prompt (a follow-up final arbiter has
 -- no <original_prompt> of its own).
-WITH finals AS MATERIALIZED (
-    SELECT consortium_id, rowid AS arbiter_rid, conversation_id
-    FROM responses
-    WHERE consortium_id IS NOT NULL AND is_arbiter_response = 1
-      AND json_extract(arbiter_parse(CAST(prompt AS BLOB)), '$.history') = 'conversation'
+WITH finals AS (
+    SELECT consortium_id, arbiter_rid, conversation_id
+    FROM final_arbiters
+    WHERE json_extract(parsed, '$.history') = 'conversation'
 )
 SELECT finals.consortium_id, arbiter.id AS response_id,
        'arbiter outside its final arbiter''s llm conversation' AS detail

@@ -117,3 +117,30 @@ def test_a_consortium_deleted_since_is_judged_by_what_the_backfill_recorded(logs
     result = cli("verify", "-d", logs_db.path)
     assert result.exit_code == 1
     assert "has model kept, not the recorded consortium cons" in result.output
+
+
+def test_groups_written_by_someone_else_are_counted_never_judged(backfilled):
+    """verify judges the runs the backfill recorded, whatever else holds a consortium_id:
+    here a judge whose output quotes nothing, and an automatic-context follow-up
+    whose other arbiter is in another llm conversation."""
+    from builder import arbiter_prompt
+    from test_formats_2025 import judge_prompt
+
+    db, _, _ = backfilled
+    judge = db.log("stub-arbiter", judge_prompt("pick_one_prompt", "Theirs?", [("a", "one")]), "<winner>1</winner>")
+    judged = db.log("cons", "Theirs?", "an answer no member gave")
+    earlier = db.log("stub-arbiter", arbiter_prompt("Theirs too?", [("a", "x")]), "first")
+    follow_up = db.log(
+        "stub-arbiter",
+        "Here are the refined responses from the models:\n\n<model_response>\n<model>a</model>\n"
+        "<confidence>0.5</confidence>\n<response>y</response>\n</model_response>\n\n"
+        "Please evaluate these new responses based on the original prompt and your previous feedback.",
+        "second",
+    )
+    chained = db.log("cons", "Theirs too?", "second")
+    for group, rows in (("theirs-1", [(judge, 1), (judged, 0)]), ("theirs-2", [(earlier, 2), (follow_up, 1), (chained, 0)])):
+        for row_id, flag in rows:
+            damage(db, "UPDATE responses SET consortium_id = ?, is_arbiter_response = ? WHERE id = ?", group, flag, row_id)
+    result = verify(db)
+    assert result.exit_code == 0, result.output
+    assert "not checked: 5 rows whose consortium_id this tool did not write" in result.output
