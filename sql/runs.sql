@@ -22,19 +22,17 @@ SELECT
     previous.datetime_utc,
     previous.dt,
     previous.dt - :window_days,
-    previous.model IN (SELECT name FROM consortium_names)
-        AND arbiter_format(CAST(substr(previous.prompt, 1, :prefix_length) AS BLOB)) IS NOT NULL,
+    previous.model IN (SELECT name FROM consortium_names) AND pairs.previous_format IS NOT NULL,
     CASE
         WHEN previous.rid IS NULL THEN 'no previous row'
-        WHEN previous.model IN (SELECT name FROM consortium_names)
-             AND arbiter_format(CAST(substr(previous.prompt, 1, :prefix_length) AS BLOB)) IS NULL
+        WHEN previous.model IN (SELECT name FROM consortium_names) AND pairs.previous_format IS NULL
             THEN 'previous row is another output'
         WHEN previous.consortium_id IS NOT NULL
              AND previous.model NOT IN (SELECT name FROM consortium_names)
             THEN 'previous row already grouped'
         -- A prompt that wraps the user's prompt in a format no reader knows
         -- (the prototype's, an unreleased branch's): reported, never read.
-        WHEN arbiter_format(CAST(substr(previous.prompt, 1, :prefix_length) AS BLOB)) IS NULL THEN
+        WHEN pairs.previous_format IS NULL THEN
             CASE WHEN previous.prompt != output.prompt AND instr(previous.prompt, output.prompt) > 0
                  THEN 'unknown arbiter format' ELSE 'not an arbiter prompt' END
         WHEN previous.dt IS NULL THEN 'final arbiter has no readable datetime_utc'
@@ -49,11 +47,22 @@ SELECT
              OR previous.dt < output.dt - :window_days
             THEN 'final arbiter outside its output''s run time'
     END
-FROM logged AS output
-LEFT JOIN logged AS previous
-    ON previous.rid = (SELECT max(rid) FROM logged WHERE rid < output.rid)
-WHERE output.rid > :low AND output.rid <= :high
-  AND output.model IN (SELECT name FROM consortium_names)
-  AND output.consortium_id IS NULL
-  -- output rows of the consortium_logs.db era are linked by consortium_logs.link
-  AND output.rid NOT IN (SELECT rid FROM c08_claimed);
+FROM (
+    -- Each output row with the row before it, whose arbiter format is read
+    -- once. LIMIT keeps this a co-routine (as in sql/candidates.sql).
+    SELECT
+        output.rid AS output_rid,
+        previous.rid AS previous_rid,
+        arbiter_format(CAST(substr(previous.prompt, 1, :prefix_length) AS BLOB)) AS previous_format
+    FROM logged AS output
+    LEFT JOIN logged AS previous
+        ON previous.rid = (SELECT max(rid) FROM logged WHERE rid < output.rid)
+    WHERE output.rid > :low AND output.rid <= :high
+      AND output.model IN (SELECT name FROM consortium_names)
+      AND output.consortium_id IS NULL
+      -- output rows of the consortium_logs.db era are linked by consortium_logs.link
+      AND output.rid NOT IN (SELECT rid FROM c08_claimed)
+    LIMIT -1
+) AS pairs
+JOIN logged AS output ON output.rid = pairs.output_rid
+LEFT JOIN logged AS previous ON previous.rid = pairs.previous_rid;

@@ -23,6 +23,19 @@ CREATE TEMP TABLE candidates (
     synthesis_hash INTEGER
 );
 
+-- One rowid range of responses as sql/candidates.sql reads it, once.
+CREATE TEMP TABLE range_rows (
+    rid INTEGER PRIMARY KEY,
+    dt REAL,
+    grouped INTEGER,
+    anchor INTEGER,
+    conversation_id TEXT,
+    in_window INTEGER,
+    arbiter_format TEXT,
+    response_hash INTEGER,
+    synthesis_hash INTEGER
+);
+
 -- Arbiter rows with an llm conversation, inside some run's window (filled
 -- with the candidates, read by sql/chain.sql): grouped ones included.
 CREATE TEMP TABLE conversation_arbiters (
