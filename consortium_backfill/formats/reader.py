@@ -5,7 +5,6 @@ and reports what they quote as offsets, never copies, so that SQL can compare
 a quote in place with ``substr(prompt, start, length)``.
 """
 import dataclasses
-import functools
 import json
 import re
 import typing
@@ -59,10 +58,10 @@ class Parsed:
         write = QuotesJSON(prompt)
         original = write([Quote(*self.original_prompt)]) if self.original_prompt else "null"
         return (
-            f'{{"format": {write.dumps(self.format)}, "original_prompt": {original}, '
-            f'"iterations": {write.dumps(self.iterations)}, '
+            f'{{"format": {json.dumps(self.format)}, "original_prompt": {original}, '
+            f'"iterations": {json.dumps(self.iterations)}, '
             f'"members": [{write(self.members)}], "syntheses": [{write(self.syntheses)}], '
-            f'"history": {write.dumps(self.history)}, "output": {write.dumps(self.output)}}}'
+            f'"history": {json.dumps(self.history)}, "output": {json.dumps(self.output)}}}'
         )
 
 
@@ -78,8 +77,6 @@ class QuotesJSON:
         self.prompt = prompt
         # An ASCII prompt's character offsets are byte offsets: hash slices of one encoding.
         self.data = prompt.encode("ascii") if prompt.isascii() else None
-        # The few names and numbers a prompt holds, each encoded once.
-        self.dumps = functools.lru_cache(maxsize=None, typed=True)(json.dumps)
 
     def hashes(self, quotes):
         """content_hash(prompt[start:end]) of each quote."""
@@ -87,21 +84,19 @@ class QuotesJSON:
         return [content_hash(text[quote[0] : quote[1]]) for quote in quotes]
 
     def __call__(self, quotes):
-        dumps = self.dumps
-        heads = {}  # what the quotes of one source and iteration share
-        parts = []
-        for (start, end, iteration, position, model, source), hash in zip(quotes, self.hashes(quotes)):
-            if iteration is None:
-                parts.append(f'{{"start": {start + 1}, "length": {end - start}, "hash": {hash}}}')
-                continue
-            head = heads.get((source, iteration))
-            if head is None:
-                head = heads[source, iteration] = f'{{"source": {dumps(source)}, "iteration": {dumps(iteration)}, "position": '
-            parts.append(
-                f'{head}{dumps(position)}, "model": {dumps(model)}, '
-                f'"start": {start + 1}, "length": {end - start}, "hash": {hash}}}'
-            )
-        return ", ".join(parts)
+        # What the quotes of one source and iteration, and of one model, share:
+        # written once. A quote's iteration and position are whole numbers.
+        heads, models = {}, {}
+        for _, _, iteration, _, model, source in quotes:
+            if iteration is not None and (source, iteration) not in heads:
+                heads[source, iteration] = f'{{"source": {json.dumps(source)}, "iteration": {iteration}, "position": '
+            if model not in models:
+                models[model] = f', "model": {json.dumps(model)}, "start": '
+        return ", ".join([
+            f'{heads[source, iteration]}{position}{models[model]}{start + 1}, "length": {end - start}, "hash": {hash}}}'
+            if iteration is not None else f'{{"start": {start + 1}, "length": {end - start}, "hash": {hash}}}'
+            for (start, end, iteration, position, model, source), hash in zip(quotes, self.hashes(quotes))
+        ])
 
 
 class Reader:
