@@ -11,6 +11,7 @@ from . import consortium_logs, foreign, formats, runid
 from .chains import requote, resolve_chains
 from .chat_turns import drop_earlier_turns
 from .database import history_tables
+from .functions import table_exists
 from .names import load_names
 from .progress import QUIET
 from .sqlfiles import run_sql, sql_text
@@ -116,7 +117,7 @@ def link_consortium_logs(conn, path, params=None):
     Output rows in responses are those logged after params["start"]. Returns how many runs the file holds."""
     runs = consortium_logs.load(conn, path) if path is not None else 0
     runs_table, _ = history_tables(conn)
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [runs_table]).fetchone():
+    if table_exists(conn, runs_table):
         consortium_logs.mark_done(conn, runs_table)
     consortium_logs.find_outputs(conn, params["start"] if params else 0)
     consortium_logs.link(conn)
@@ -293,7 +294,7 @@ def output_rows(conn, one, start=0):
 
     In responses, those logged after `start` only: a later backfill never scans the table.
     """
-    in_turns = "turns" in {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    in_turns = table_exists(conn, "turns")
     # Both counts of responses in one read of its rows.
     in_responses, grouped_in_responses = conn.execute(
         "SELECT count(*), count(consortium_id) FROM logged WHERE model IN (SELECT name FROM consortium_names) AND rid > ?",

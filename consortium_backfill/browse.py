@@ -6,6 +6,7 @@ import tempfile
 
 from .database import history_tables
 from .errors import Problem
+from .functions import table_exists
 from .sqlfiles import root
 
 
@@ -41,7 +42,7 @@ def check_installed():
 def tables(conn, path):
     """The runs and members tables, or a Problem saying what to run first."""
     runs_table, members_table = history_tables(conn)
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [runs_table]).fetchone():
+    if not table_exists(conn, runs_table):
         raise Problem(f"{path}: no runs to show yet: run `consortium-backfill backfill -d {path}` first")
     return runs_table, members_table
 

@@ -14,6 +14,7 @@ import json
 
 from .database import history_tables
 from .errors import Problem
+from .functions import table_exists
 from .resume import STATE_TABLE
 
 RESPONSES_TRIGGER = """
@@ -109,7 +110,7 @@ def finish(conn, backfill_id):
 
 def history(conn):
     """[(id, command, started_at, rows_changed, undone_at)], oldest first."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'consortium_backfill_log'").fetchone():
+    if not table_exists(conn, "consortium_backfill_log"):
         return []
     return conn.execute(
         "SELECT id, command, started_at, rows_changed, undone_at FROM consortium_backfill_log ORDER BY id"

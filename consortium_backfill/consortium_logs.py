@@ -15,6 +15,7 @@ import urllib.parse
 import click
 
 from .errors import Problem
+from .functions import utils_db
 from .sqlfiles import run_sql
 
 FILE_NAME = "consortium_logs.db"
@@ -53,9 +54,9 @@ def check(path, database=None):
     with open(path, "rb") as f:
         if f.read(16) != b"SQLite format 3\x00":
             raise Problem(f"{path}: not a SQLite database (--consortium-logs)")
-    conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True)
+    conn = connect(path)
     try:
-        found = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        found = set(utils_db(conn).table_names())
     except sqlite3.DatabaseError as error:
         raise Problem(f"{path}: {error} (--consortium-logs)")
     finally:
@@ -65,32 +66,24 @@ def check(path, database=None):
     return found
 
 
+def connect(path):
+    """The file, opened read-only: it is never written."""
+    return sqlite3.connect(uri(path), uri=True)
+
+
+def uri(path):
+    return f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+
+
 def attach(conn, path):
     """Attach the file read-only as `clogs`; returns its table names."""
     tables = check(path)
-    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
-    conn.execute(f"ATTACH DATABASE ? AS {SCHEMA}", [uri])
+    conn.execute(f"ATTACH DATABASE ? AS {SCHEMA}", [uri(path)])
     return tables
 
 
 def detach(conn):
     conn.execute(f"DETACH DATABASE {SCHEMA}")
-
-
-def names(path):
-    """Consortium names in the file: saved ones (consortium_configs) and, deleted or not,
-    those its runs name (consortium_runs.config_name)."""
-    conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True)
-    try:
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        found = set()
-        if "consortium_configs" in tables:
-            found |= {row[0] for row in conn.execute("SELECT name FROM consortium_configs") if row[0]}
-        if "config_name" in columns(conn, "consortium_runs"):
-            found |= {row[0] for row in conn.execute("SELECT DISTINCT config_name FROM consortium_runs") if row[0]}
-        return found
-    finally:
-        conn.close()
 
 
 def columns(conn, table, schema="main"):

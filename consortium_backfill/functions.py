@@ -13,6 +13,11 @@ def utils_db(conn):
     return sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
 
 
+def table_exists(conn, name):
+    """Whether the main database holds a table (or view) of that name."""
+    return utils_db(conn)[name].exists()
+
+
 def text_arguments(fn):
     """A SQL function over texts that also takes what else a column may hold.
 

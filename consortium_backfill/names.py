@@ -4,6 +4,7 @@ import pathlib
 
 from . import consortium_logs
 from .errors import Problem
+from .functions import table_exists
 
 
 def consortium_names(conn, models_file):
@@ -18,16 +19,28 @@ def consortium_names(conn, models_file):
             for line in read_models_file(path).splitlines()
             if line.strip() and not line.strip().startswith("#")
         }
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'consortium_configs'").fetchone():
-        names |= {row[0] for row in conn.execute("SELECT name FROM consortium_configs") if row[0]}
-    return names
+    return names | saved_names(conn)
+
+
+def saved_names(conn):
+    """The names in consortium_configs, where llm-consortium saves its consortiums."""
+    if not table_exists(conn, "consortium_configs"):
+        return set()
+    return {row[0] for row in conn.execute("SELECT name FROM consortium_configs") if row[0]}
 
 
 def known_names(conn, models_file, clogs):
     """Every saved consortium name there is: the models file, consortium_configs,
-    the runs already recorded, and consortium_logs.db (clogs) when there is one."""
+    the runs already recorded, and consortium_logs.db (clogs) when there is one:
+    its saved consortiums and, deleted or not, those its runs name."""
     names = consortium_names(conn, models_file) | names_of_past_runs(conn)
-    return names | consortium_logs.names(clogs) if clogs else names
+    if clogs:
+        file = consortium_logs.connect(clogs)
+        try:
+            names |= saved_names(file) | names_of_past_runs(file)
+        finally:
+            file.close()
+    return names
 
 
 RUN_TABLES = ("consortium_runs", "backfill_consortium_runs")
@@ -35,7 +48,8 @@ RUN_TABLES = ("consortium_runs", "backfill_consortium_runs")
 
 def names_of_past_runs(conn):
     """Consortiums that ran, from the runs tables in the database: those of earlier
-    backfills, and llm-consortium's own where a version kept one in logs.db. A
+    backfills, and llm-consortium's own where a version kept one in logs.db or
+    consortium_logs.db. A
     consortium deleted since is still found, and a later backfill needs no models
     file for the consortiums an earlier one was told about."""
     names = set()

@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import json
 
+from .functions import table_exists
 from .sqlfiles import sql_text
 
 STATE_TABLE = "consortium_backfill_state"
@@ -42,7 +43,7 @@ class Start:
 
 def recorded_state(conn):
     """The last backfill's record as a dict, or None if this database has none."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [STATE_TABLE]).fetchone():
+    if not table_exists(conn, STATE_TABLE):
         return None
     cursor = conn.execute(f"SELECT * FROM [{STATE_TABLE}] WHERE id = 1")
     row = cursor.fetchone()

@@ -17,6 +17,7 @@ import time
 
 from . import changes, foreign
 from .database import history_tables, migrate, pending_migrations, retried_transaction
+from .functions import table_exists
 from .progress import QUIET
 from .sqlfiles import sql_text, statements
 
@@ -195,7 +196,7 @@ def run_all(conn, statements, params):
 
 def new_review_rows(conn):
     """Review rows the consortium_backfill_review table does not hold yet."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'consortium_backfill_review'").fetchone():
+    if not table_exists(conn, "consortium_backfill_review"):
         return conn.execute("SELECT count(*) FROM review").fetchone()[0]
     return conn.execute(
         "SELECT count(*) FROM review WHERE response_id NOT IN (SELECT response_id FROM consortium_backfill_review)"

@@ -15,6 +15,7 @@ import pytest
 
 from builder import FIXTURES
 from consortium_backfill import explain
+from consortium_backfill.functions import table_exists
 from conftest import ERA08_COMBOS, cli, file_hash, grouped, run_backfill
 from test_real import assert_reproduces
 
@@ -182,7 +183,7 @@ def test_integrity_and_both_full_text_indexes_hold(era, tmp_path):
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         conn.execute("INSERT INTO responses_fts (responses_fts) VALUES ('integrity-check')")
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'turn_search_fts'").fetchone():
+        if table_exists(conn, "turn_search_fts"):
             conn.execute("INSERT INTO turn_search_fts (turn_search_fts) VALUES ('integrity-check')")
     finally:
         conn.close()

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from builder import LogsDB
+from consortium_backfill.functions import table_exists
 from conftest import cli, grouped, run_backfill
 from test_safety import assert_refused, some_runs
 
@@ -23,7 +24,7 @@ def snapshot(path):
         tables = {
             table: sorted(map(repr, conn.execute(f"SELECT * FROM [{table}]")))
             for table in PROJECT_TABLES
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [table]).fetchone()
+            if table_exists(conn, table)
         }
         return rows, tables
     finally:
