@@ -21,29 +21,27 @@ The scenario:
   whose prompts paste query output holding <arbiter_prompt> and
   <synthesis_output> text; one of its answers holds synthesis XML.
 
-Needs the archive ../shared/llm-consortium-builds/2025-06-12-13fca2a.tar.gz
-(or --archive) and PyPI for the venv (cached in build/fixture-venvs/).
+Runs in the builds2025 family's venv for 13fca2a (venvs.py: the archive
+../shared/llm-consortium-builds/2025-06-12-13fca2a.tar.gz, or the folder
+LLM_CONSORTIUM_BUILDS names, and PyPI; cached in build/fixture-venvs/), one
+`llm` process a command (runners.SpawnRunner), in that family's user folder.
 """
 import argparse
 import json
-import os
 import shutil
-import sqlite3
-import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import runners  # noqa: E402
 import venvs  # noqa: E402
+from families.builds2025 import COMBOS, Builds2025  # noqa: E402
+from runners import SpawnRunner  # noqa: E402
 
 REPO = HERE.parent.parent
-BUILD = "13fca2a"
-ARCHIVE = Path("/work/shared/llm-consortium-builds/2025-06-12-13fca2a.tar.gz")
-BASE_COMBO = "llm0.25-c0.5"  # llm 0.25 and its era pins; the plugin comes from the archive
+COMBO = "llm0.25-13fca2a"
+BUILD = COMBO.rsplit("-", 1)[1]
 DEFAULT_OUT = REPO / "tests" / "fixtures" / "author-rows"
 INNER, OUTER = "gemini-n2", "gemini-arb"
 
@@ -75,63 +73,26 @@ AGENT = [
 ]
 
 
-def ensure_venv(venvs_dir, archive):
-    """llm 0.25 with its era pins, the plugin built from the archive, the stub models."""
-    venv = venvs_dir / f"llm0.25-c{BUILD}"
-    python = venv / "bin" / "python"
-    if (venv / "bin" / "llm").exists():
-        return venv / "bin"
-    shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    pip = [sys.executable, "-m", "pip", "--python", str(python)]
-    requirements = venv / "requirements.txt"
-    requirements.write_text("".join(
-        line + "\n" for line in venvs.requirements_file(BASE_COMBO).read_text().splitlines()
-        if not line.startswith("llm-consortium")
-    ))
-    wheels = venvs_dir / "wheels"
-    venvs.fill_wheelhouse(requirements, wheels, pip)
-    subprocess.run([*pip, "install", "-q", "--disable-pip-version-check", "--no-deps", "--no-index",
-                    "--find-links", str(wheels), "-r", str(requirements)], check=True)
-    source = Path(tempfile.mkdtemp(prefix="llm-consortium-"))
-    with tarfile.open(archive) as tar:
-        tar.extractall(source, filter="data")
-    (plugin,) = source.iterdir()
-    stub = venvs.build_stub_wheel(venv / "stub-wheel")
-    subprocess.run([*pip, "install", "-q", "--disable-pip-version-check", "--no-deps", str(plugin), str(stub)],
-                   check=True)
-    shutil.rmtree(source)
-    return venv / "bin"
-
-
 class Session:
-    def __init__(self, bindir, home):
-        # Builds after 2025-04-12 ignore LLM_USER_PATH: llm's own folder under XDG_CONFIG_HOME.
-        self.user_dir = home / "io.datasette.llm"
-        self.user_dir.mkdir(parents=True)
-        self.db_path = self.user_dir / "logs.db"
-        self.env = runners.llm_env(bindir, {"LLM_USER_PATH": str(self.user_dir), "XDG_CONFIG_HOME": str(home)})
-        self.llm = str(bindir / "llm")
+    """One user folder of the builds2025 family: `llm` run a command at a time,
+    the rows read back as the family's recorder reads them."""
+
+    def __init__(self, bindir, user_dir):
+        runner = SpawnRunner(bindir, Builds2025.environment(user_dir), Builds2025.database(user_dir))
+        versions = {"llm": COMBOS[COMBO]["llm"], "llm-consortium": COMBOS[COMBO]["llm-consortium"]}
+        self.recorder = Builds2025(COMBO, versions, runner, user_dir)
+        self.db_path = self.recorder.db_path
 
     def llm_run(self, *args):
-        result = subprocess.run([self.llm, *args], env=self.env, capture_output=True, text=True,
-                                stdin=subprocess.DEVNULL)
-        if result.returncode != 0:
-            raise RuntimeError(f"llm {' '.join(args)[:80]} failed:\n{result.stderr[-2000:]}")
+        ((code, _, err),) = self.recorder.runner.run([list(args)])
+        if code != 0:
+            raise RuntimeError(f"llm {' '.join(args)[:80]} failed:\n{err[-2000:]}")
 
     def rows_after(self, rowid):
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        conn.row_factory = sqlite3.Row
-        try:
-            return [dict(r) for r in conn.execute(
-                "SELECT rowid, id, model, prompt, response, conversation_id FROM responses"
-                " WHERE rowid > ? ORDER BY rowid", [rowid])]
-        finally:
-            conn.close()
+        return self.recorder.rows_between(rowid, self.recorder.max_rowid())
 
     def last_rowid(self):
-        rows = self.rows_after(0) if self.db_path.exists() else []
-        return rows[-1]["rowid"] if rows else 0
+        return self.recorder.max_rowid()
 
 
 def entry(row, role, iteration=None, member_index=None):
@@ -245,10 +206,9 @@ def generate_rows(bindir, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--archive", type=Path, default=ARCHIVE)
     parser.add_argument("--venvs", type=Path, default=REPO / "build" / "fixture-venvs")
     args = parser.parse_args(argv)
-    bindir = ensure_venv(args.venvs.resolve(), args.archive)
+    bindir, _ = venvs.ensure_venv(COMBO, args.venvs.resolve(), "auto", build=COMBOS[COMBO]["build"])
     truth = generate_rows(bindir, args.out)
     accounted = sum(len(r["rows"]) for r in truth["runs"]) + len(truth["look_alikes"]) + len(truth["plain"])
     # Inner output rows are in two runs: their own and, as arbiter, the outer one.
