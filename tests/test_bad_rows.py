@@ -15,7 +15,6 @@ def two_runs(db):
 def backfill_report(db, tmp_path):
     report = tmp_path / "report.json"
     result = run_backfill(db.path, tmp_path / "models.txt", "--report", report)
-    assert result.exit_code == 0, result.output
     return {row["response_id"]: row for row in json.loads(report.read_text())["review"]}
 
 
