@@ -8,6 +8,6 @@ import llm
 
 @llm.hookimpl
 def register_commands(cli):
-    from backfill import cli as backfill_cli
+    from .cli import cli as backfill_cli
 
     cli.add_command(backfill_cli, name="consortium-backfill")

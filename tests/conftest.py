@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-import backfill
+from consortium_backfill import cli as command_line
 from builder import FIXTURES, LogsDB
 
 ALL_COMBOS = sorted(path.parent.name for path in FIXTURES.glob("*/truth.json"))
@@ -67,8 +67,8 @@ def grouped_runs(truth):
 
 
 def cli(*args):
-    """Run backfill.py's CLI in-process; returns click's Result."""
-    return CliRunner().invoke(backfill.cli, [str(a) for a in args], catch_exceptions=False)
+    """Run the CLI in-process; returns click's Result."""
+    return CliRunner().invoke(command_line.cli, [str(a) for a in args], catch_exceptions=False)
 
 
 def run_backfill(path, models=None, *args, exit_code=0):

@@ -1,6 +1,6 @@
 """Faults in the backup copy, injected into the backfill's own connection to the user's file.
 
-    python tests/faults.py MODE backfill -d logs.db ...   # backfill.py's CLI with the fault
+    python tests/faults.py MODE backfill -d logs.db ...   # the CLI with the fault
 
 MODE is what happens to the copy right after SQLite's backup API has written it:
   damaged  a page in use is overwritten with junk, as a bad disk would;
@@ -58,6 +58,6 @@ def faulty_connect(mode):
 if __name__ == "__main__":
     sqlite3.connect = faulty_connect(sys.argv[1])
     sys.path.insert(0, str(ROOT))
-    import backfill
+    from consortium_backfill.cli import cli
 
-    backfill.cli(sys.argv[2:])
+    cli(sys.argv[2:])
