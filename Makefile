@@ -89,8 +89,9 @@ test-llm036: venv
 package-check:
 	.ci/package-check
 
-## make bench [ARGS=--no-yardstick]: benchmark against the scan floor and the plan as written
+## make bench [ARGS=--no-yardstick]: parsing hostile texts, then the scan floor and the plan as written
 bench: venv
+	$(PY) bench/parse.py
 	$(PY) bench/run.py $(ARGS)
 
 ## make fixtures: regenerate tests/fixtures with the real llm and llm-consortium releases

@@ -3,6 +3,7 @@ import pytest
 
 from consortium_backfill import formats
 from builder import arbiter_prompt
+import hostile
 
 
 def quoted(prompt):
@@ -116,9 +117,10 @@ def test_malformed_prompts_name_what_is_missing(prompt, problem):
     assert problem in formats.parse_json(prompt)
 
 
-# Hostile texts: parsing stays linear. Each input below took minutes to hours
-# with the quadratic regular expressions; a guard fails the test instead of
-# letting it hang.
+# Hostile texts (tests/hostile.py): each took minutes to hours with the
+# quadratic regular expressions. Here they must parse right; a guard fails
+# the test instead of letting it hang. How long they take, at two sizes, is
+# bench/parse.py's to say.
 
 
 @pytest.fixture
@@ -138,68 +140,39 @@ TEN_MB = 10 * 1024 * 1024
 
 
 def test_an_answer_of_ten_megabytes_of_unclosed_synthesis_tags(guard):
-    answer = "<synthesis>" * (TEN_MB // len("<synthesis>"))
+    answer = hostile.unclosed_synthesis_tags(TEN_MB)
     assert formats.synthesis_text(answer) == answer
     assert formats.synthesis_text(answer + "</SYNTHESIS>") == answer[len("<synthesis>"):]
 
 
 def test_a_prompt_of_ten_megabytes_of_member_tags_without_a_response(guard):
-    block = "</model><confidence>x"
-    prompt = (
-        "<arbiter_prompt><original_prompt>Q</original_prompt><model_responses><model_response><model>a"
-        + block * (TEN_MB // len(block))
-        + "</response></model_response></model_responses><iteration_history></iteration_history></arbiter_prompt>"
-    )
-    assert "<model_response> without" in formats.parse_json(prompt)
+    assert "<model_response> without" in formats.parse_json(hostile.member_tags_without_a_response(TEN_MB))
 
 
-def cpu_seconds(fn, *args):
-    """The least CPU time of up to five calls: a busy machine slows one call, rarely five."""
-    import time
-
-    best = None
-    for _ in range(5):
-        started = time.process_time()
-        result = fn(*args)
-        best = min(best or 1e9, time.process_time() - started)
-        if best < 1:
-            break
-    return best, result
-
-
-def test_a_dense_valid_prompt_of_ten_megabytes_parses_in_under_a_second(guard):
-    """Each history line a quote of its own: the most quotes ten megabytes can hold."""
+def test_a_dense_valid_prompt_of_ten_megabytes_yields_every_quote(guard):
     import json
 
-    models = ["stub-a", "stub-b", "stub-c", "stub-d", "stub-e"]
-    lines = [(models[i % 5], f"t{i}") for i in range(5000)]
-    history = [(lines, f"synthesis {n}") for n in range(42)]
-    prompt = arbiter_prompt("Q?", [(m, "answer " + m) for m in models], history)
+    prompt, iterations = hostile.dense_valid_prompt(TEN_MB)
     assert TEN_MB * 0.9 < len(prompt) <= TEN_MB
-    seconds, parsed = cpu_seconds(formats.parse_json, prompt)
-    members = json.loads(parsed)["members"]
-    assert len(members) == 42 * 5000 + 5
+    members = json.loads(formats.parse_json(prompt))["members"]
+    assert len(members) == iterations * 5000 + 5
     last = members[-6]
-    assert (last["iteration"], last["model"], prompt[last["start"] - 1 :][: last["length"]]) == (42, "stub-e", "t4999")
-    assert seconds < 1, f"{seconds:.2f} s"
+    assert (last["iteration"], last["model"], prompt[last["start"] - 1 :][: last["length"]]) == (
+        iterations, "stub-e", "t4999")
 
 
 def test_a_prompt_of_ten_megabytes_of_nested_original_prompts(guard):
-    """Each `</original_prompt><model_responses>` a place where the original prompt may end."""
-    prompt = "<arbiter_prompt><original_prompt>" + "<original_prompt></original_prompt><model_responses>" * 200_000
-    seconds, parsed = cpu_seconds(formats.parse_json, prompt)
-    assert "no </iteration_history></arbiter_prompt>" in parsed
-    assert seconds < 1, f"{seconds:.2f} s"
+    assert "no </iteration_history></arbiter_prompt>" in formats.parse_json(hostile.nested_original_prompts(TEN_MB))
 
 
 def test_a_prompt_of_many_model_names_and_many_history_lines(guard):
-    """History lines are read against the latest iteration's names, never name by name:
-    ten thousand names and sixty thousand lines took minutes."""
-    models = [f"model-{i}" for i in range(10_000)]
-    history = [([(models[i], "x") for i in range(0, 10_000, 2)], "s") for _ in range(12)]
-    prompt = arbiter_prompt("Q?", [(m, "y") for m in models], history)
-    seconds, _ = cpu_seconds(formats.parse_json, prompt)
-    assert seconds < 1, f"{seconds:.2f} s"
+    import json
+
+    prompt = hostile.many_model_names(TEN_MB)
+    members = json.loads(formats.parse_json(prompt))["members"]
+    history = [m for m in members if m["source"] == "iteration_history"]
+    assert len(history) == prompt.count("</model_response>") - 10_000
+    assert {m["model"] for m in history} == {f"model-{i}" for i in range(0, 10_000, 2)}
 
 
 def reference_history_lines(text, models):
