@@ -304,6 +304,7 @@ def main(argv=None):
     ap.add_argument("--no-yardstick", action="store_true")
     ap.add_argument("--no-rerun", action="store_true", help="skip the re-run case")
     ap.add_argument("--no-backup-case", action="store_true", help="skip the full backup case")
+    ap.add_argument("--no-floor", action="store_true", help="skip the scan floor")
     ap.add_argument("--no-project", action="store_true",
                     help="skip the project's own timed runs (the re-run case still makes a first run)")
     ap.add_argument("--held", type=int, default=300,
@@ -330,7 +331,7 @@ def main(argv=None):
         res = {"rows": size, "db_mb": db.stat().st_size / 1e6,
                "generate_s": info.get("generate_s")}
         print(f"size {size}: {db.name}, {res['db_mb']:.0f} MB", flush=True)
-        res["floor"] = measure(
+        res["floor"] = {"status": "skipped"} if args.no_floor else measure(
             "floor", db, lambda c: [sys.executable, "-c", FLOOR_CODE, str(c)],
             args.repeat, args.warm, args.timeout, None, colds)
         if ys_py and size <= YARDSTICK_MAX_ROWS:
