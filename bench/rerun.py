@@ -150,3 +150,15 @@ def backup_case(db: Path, work: Path, python: str, fresh_copy, drop_cache, remov
         return {"alone": alone, "beside_writer": beside | writer, "busy_timeout_s": busy_timeout}
     finally:
         remove_copy(copy)
+
+
+def first_beside_writer(db: Path, models: Path, work: Path, python: str, timed, fresh_copy, remove_copy, warm: bool,
+                        timeout) -> dict:
+    """A first backfill (no backup) of a fresh copy beside a writer like llm: its time and the writer's figures."""
+    copy, _ = fresh_copy(db, warm)
+    try:
+        result, writer = with_writer(
+            copy, work, lambda: measured_backfill(python, copy, models, work, timed, timeout, ["--no-backup"]))
+        return {"wall": result["wall"]} | writer
+    finally:
+        remove_copy(copy)

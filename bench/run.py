@@ -29,7 +29,7 @@ other half and a backfill beside a writer like llm: the re-run's time beside
 the first run's, the rows it read (counted), SQLite's page reads, the bytes
 it read and wrote, and the writer's longest wait; and
 the first backfill's full backup alone and beside that writer (made, or given
-up; --no-backup-case skips it).
+up), and a first backfill beside that writer (--no-backup-case skips both).
 """
 from __future__ import annotations
 
@@ -372,6 +372,13 @@ def main(argv=None):
             except subprocess.CalledProcessError as error:
                 res["backup"] = {"error": str(error)}
                 print(f"  backup: {error}", flush=True)
+            try:
+                res["first_beside_writer"] = rerun.first_beside_writer(
+                    db, models, WORK, proj_py, timed, fresh_copy, remove_copy, args.warm, args.timeout)
+                print(f"  first run beside a writer: {res['first_beside_writer']['wall']:.2f} s", flush=True)
+            except RuntimeError as error:
+                res["first_beside_writer"] = {"error": str(error)}
+                print(f"  first run beside a writer: {error}", flush=True)
         results.append(res)
 
     # ---- report ----------------------------------------------------------
@@ -472,6 +479,18 @@ def main(argv=None):
                 f"{alone['mb'] / alone['seconds']:.0f}" if alone["made"] else "-",
                 "made" if beside["made"] else "gave up", f"{beside['seconds']:.2f}",
                 str(beside["writer_longest_wait_s"]), str(beside["writer_errors"])])
+        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
+        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+        for row in table:
+            print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+    beside = [r for r in results if r.get("first_beside_writer") and not r["first_beside_writer"].get("error")]
+    if beside:
+        print()
+        print("the first backfill (no backup) beside a writer like llm (100 rows a second, 5 s timeout)")
+        head = ["rows", "first s", "writer longest wait s", "writer rows lost"]
+        table = [[str(r["rows"]), f"{r['first_beside_writer']['wall']:.2f}",
+                  str(r["first_beside_writer"]["writer_longest_wait_s"]), str(r["first_beside_writer"]["writer_errors"])]
+                 for r in beside]
         widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
         print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
         for row in table:
