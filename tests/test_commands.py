@@ -85,7 +85,9 @@ def test_migrate_refuses_a_locked_database(logs_db):
 
 def test_explain_of_a_row_not_grouped_needs_consortium_names(logs_db):
     run = logs_db.run("cons", "Who am I", [[("a", "w1")]])
-    one_line_refusal(cli("explain", run["members"][0], "-d", logs_db.path), "no consortium names")
+    result = cli("explain", run["members"][0], "-d", logs_db.path)
+    assert (result.exit_code, result.output.splitlines()) == (
+        2, ["Error: no consortium names: pass --models-file to explain a row not grouped yet"])
 
 
 # The models file: one name a line, blank lines and # comments ignored.

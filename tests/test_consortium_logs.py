@@ -228,6 +228,15 @@ def test_explain_an_output_row_in_either_table(era, tmp_path):
     said, rule = result.output.splitlines()
     assert said == f"Not linked yet; the next backfill links it to run {linked['run_id']} in {clogs}."
     assert rule in {f"Rule: {text}." for text in explain.LINK_RULES.values()}
+    # Kept elsewhere, the file is named with --consortium-logs.
+    elsewhere = tmp_path / "kept" / "consortium_logs.db"
+    elsewhere.parent.mkdir()
+    shutil.copy(clogs, elsewhere)
+    clogs.unlink()
+    result = cli("explain", linked["output_id"], "-d", path, "--models-file", models, "--consortium-logs", elsewhere)
+    assert result.output.splitlines()[0] == (
+        f"Not linked yet; the next backfill links it to run {linked['run_id']} in {elsewhere}.")
+    shutil.copy(elsewhere, clogs)
     ambiguous = next((r for r in runs if r["expect"] == "review"), None)
     if ambiguous:
         said = cli("explain", ambiguous["output_candidates"][0], "-d", path, "--models-file", models).output
