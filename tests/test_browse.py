@@ -5,6 +5,7 @@ import html
 import json
 import re
 import shutil
+import sqlite3
 import sys
 
 import pytest
@@ -136,6 +137,25 @@ def test_a_file_not_named_logs_db_gets_its_own_links(tmp_path, browser):
     runs = site.page("/my+logs/runs")
     to_run = links(runs, "/my+logs/run_rows?consortium_id=")
     assert to_run and links(site.page(to_run[0]), "/my+logs/responses/")
+
+
+def test_beside_llm_consortiums_own_tables_the_pages_show_the_backfills_runs(tmp_path):
+    """A logs.db where llm-consortium kept tables of the plain names: the runs are in
+    backfill_consortium_runs, and every page reads those."""
+    path = tmp_path / "logs.db"
+    shutil.copy(FIXTURES / "llm0.25-c0.5" / "logs.db", path)
+    conn = sqlite3.connect(path)
+    conn.executescript("CREATE TABLE consortium_runs (id TEXT PRIMARY KEY, status TEXT);"
+                       "CREATE TABLE consortium_members (run_id TEXT, model TEXT);")
+    conn.close()
+    run_backfill(path, FIXTURES / "llm0.25-c0.5" / "consortium_models.txt")
+    result = cli("browse", "-d", path, "--get", "/logs/runs.json?_shape=array")
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.output)
+    assert len(runs) == 10
+    rows = cli("browse", "-d", path, "--get", json.loads(runs[0]["run"])["href"].replace("?", ".json?_shape=array&", 1))
+    assert rows.exit_code == 0, rows.output
+    assert len(json.loads(rows.output)) == runs[0]["members"] + runs[0]["iterations"] + 1
 
 
 def test_browse_command_serves_the_pages(tmp_path):
