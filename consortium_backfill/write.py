@@ -32,6 +32,21 @@ MIN_CHUNK_ROWS = 50
 PAUSE_SECONDS = 0.11
 
 
+def pause_after(held, waited):
+    """How long to leave the lock free after a transaction that held it `held` s,
+    having waited `waited` s to take it.
+
+    SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ... 100 ms between
+    tries: a writer that began waiting during a transaction held t seconds
+    sleeps at most 2t + 5 ms before it tries again. A short transaction needs
+    only that short a pause; one that had to wait for the lock may have kept
+    a writer waiting since before it began, which gets the whole pause.
+    """
+    if waited > 0.001:
+        return PAUSE_SECONDS
+    return min(PAUSE_SECONDS, 2 * held + 0.01)
+
+
 def fts_update_triggers(conn):
     """Triggers that re-index responses_fts on ANY update of a row.
 
@@ -128,16 +143,20 @@ def write_chunks(conn, params, command, all_units, written, advance):
     fixed = fixed_chunk_rows()
     rows = fixed or FIRST_CHUNK_ROWS
     backfill_id = None
+    pause = 0
     if pending_migrations(conn):
         # The columns, their index and the tables first, in a transaction of
         # their own: the index is built from a read of the whole table.
+        started = time.perf_counter()
         migrate(conn)
+        pause = pause_after(time.perf_counter() - started, 0)
         written.transactions += 1
     sql = write_statements(conn)
     for chunk in chunks(all_units, lambda: rows):
         if written.transactions and not fixed:
-            time.sleep(PAUSE_SECONDS)
+            time.sleep(pause)
         locked = []
+        trying = time.perf_counter()
 
         def work():
             # The lock is ours from here: the time it is held starts now, not
@@ -147,6 +166,8 @@ def write_chunks(conn, params, command, all_units, written, advance):
 
         backfill_id, updated, recorded = retried_transaction(conn, work)
         held = time.perf_counter() - locked[-1]
+        # Every try but the last, and the last one's wait for BEGIN IMMEDIATE: time others held the lock.
+        pause = pause_after(held, locked[-1] - trying)
         written.transactions += 1
         written.updated += updated
         written.changes = recorded

@@ -287,3 +287,25 @@ def test_a_backup_that_writes_keep_restarting_gives_up_and_leaves_nothing(tmp_pa
     assert "no backup made, nothing written: another program (llm?) kept writing" in message
     assert "--backup none" in message and "\n" not in message
     assert not list(tmp_path.glob("logs.backup-*"))
+
+
+def test_the_pause_after_a_transaction_outlasts_the_sleep_of_any_writer_that_waited_for_it():
+    """SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, then 100 ms between
+    tries. A writer that began waiting at any moment of a transaction tries again within the
+    pause that follows it: it never sleeps through the pause into the next transaction."""
+    delays = [0.001, 0.002, 0.005, 0.010, 0.015, 0.020, 0.025, 0.025, 0.025, 0.050, 0.050] + [0.1] * 200
+
+    def next_try_after(waited):
+        total = 0.0
+        for delay in delays:
+            if total + delay > waited:
+                return total + delay - waited
+            total += delay
+
+    for held in [0.0005, 0.002, 0.01, 0.03, 0.08, 0.2, 0.3, 1.0]:
+        pause = write.pause_after(held, waited=0)
+        for step in range(101):
+            waited = held * step / 100  # the writer began waiting this long before the commit
+            assert next_try_after(waited) < pause, (held, waited)
+    # A transaction that had to wait for the lock leaves it free for the whole pause.
+    assert write.pause_after(0.001, waited=0.05) == write.PAUSE_SECONDS
