@@ -285,6 +285,14 @@ def machine() -> dict:
             "project_python": project_python()}
 
 
+def print_table(head, table):
+    """Columns right-aligned to their widest cell."""
+    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
+    print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+    for row in table:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+
+
 def fmt(v, spec=".2f", na="n/a"):
     return na if v is None else format(v, spec)
 
@@ -427,10 +435,7 @@ def main(argv=None):
             fmt(rss(r, "floor"), ".0f"), fmt(rss(r, "yardstick"), ".0f"),
             fmt(rss(r, "project"), ".0f"),
             exact(r, "yardstick") or "-", exact(r, "project") or "-"])
-    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
-    print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-    for row in table:
-        print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+    print_table(head, table)
     by = {r["rows"]: r for r in results}
     scaling = {}
     if 20000 in by and 100000 in by:
@@ -461,10 +466,7 @@ def main(argv=None):
                 pair("bytes_written", mb),
                 pair("rss_mb", lambda v: f"{v:.0f}"), f"{w['wall']:.3f}", str(w.get("rows_read")),
                 str(w.get("writer_longest_wait_s")), str(w.get("writer_errors"))])
-        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
-        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        for row in table:
-            print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+        print_table(head, table)
     backups = [r for r in results if r.get("backup") and not r["backup"].get("error")]
     if backups:
         print()
@@ -479,10 +481,7 @@ def main(argv=None):
                 f"{alone['mb'] / alone['seconds']:.0f}" if alone["made"] else "-",
                 "made" if beside["made"] else "gave up", f"{beside['seconds']:.2f}",
                 str(beside["writer_longest_wait_s"]), str(beside["writer_errors"])])
-        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
-        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        for row in table:
-            print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+        print_table(head, table)
     beside = [r for r in results if r.get("first_beside_writer") and not r["first_beside_writer"].get("error")]
     if beside:
         print()
@@ -491,10 +490,7 @@ def main(argv=None):
         table = [[str(r["rows"]), f"{r['first_beside_writer']['wall']:.2f}",
                   str(r["first_beside_writer"]["writer_longest_wait_s"]), str(r["first_beside_writer"]["writer_errors"])]
                  for r in beside]
-        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
-        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        for row in table:
-            print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+        print_table(head, table)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"machine": m, "cold": cold_line, "repeat": args.repeat,
