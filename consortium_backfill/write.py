@@ -106,7 +106,7 @@ def chunks(all_units, size):
     A chunk ends only where no unit before it reaches past it (an inner run
     and its outer run go together).
     """
-    chunk, bounds = Chunk(), {1: 0, 2: 0}
+    chunk = Chunk()
     reach = None
     for index, (phase, key, rows, unit_reach) in enumerate(all_units):
         chunk.rows += rows
@@ -118,8 +118,7 @@ def chunks(all_units, size):
         reach = max(reach or (phase, unit_reach), (phase, unit_reach))
         if index + 1 < len(all_units) and chunk.rows >= size() and reach <= (phase, key):
             yield chunk
-            bounds = {1: chunk.high, 2: chunk.link_high}
-            chunk = Chunk(low=bounds[1], high=bounds[1], link_low=bounds[2], link_high=bounds[2])
+            chunk = Chunk(low=chunk.high, high=chunk.high, link_low=chunk.link_high, link_high=chunk.link_high)
             reach = None
     chunk.last = True
     yield chunk
@@ -153,7 +152,7 @@ def write_chunks(conn, params, command, all_units, written, advance):
         written.transactions += 1
     sql = write_statements(conn)
     for chunk in chunks(all_units, lambda: rows):
-        if written.transactions and not fixed:
+        if pause and not fixed:
             time.sleep(pause)
         locked = []
         trying = time.perf_counter()
