@@ -8,6 +8,12 @@ from builder import arbiter_prompt
 MODELS = ["stub-a", "stub-b", "stub-c", "stub-d", "stub-e"]
 
 
+def iterations_filling(size, lines, synthesis):
+    """How many history iterations of these lines fit in size characters (at least one)."""
+    one_iteration = len(arbiter_prompt("Q?", [], [(lines, synthesis)])) - len(arbiter_prompt("Q?", []))
+    return max(1, size // one_iteration)
+
+
 def unclosed_synthesis_tags(size):
     """An arbiter answer of nothing but `<synthesis>`."""
     return "<synthesis>" * (size // len("<synthesis>"))
@@ -28,8 +34,7 @@ def dense_valid_prompt(size):
     (iterations, lines per iteration) of the result: 5,000 lines an iteration.
     """
     lines = [(MODELS[i % 5], f"t{i}") for i in range(5000)]
-    one_iteration = len(arbiter_prompt("Q?", [], [(lines, "synthesis 0")])) - len(arbiter_prompt("Q?", []))
-    iterations = max(1, size // one_iteration)
+    iterations = iterations_filling(size, lines, "synthesis 0")
     history = [(lines, f"synthesis {n}") for n in range(iterations)]
     return arbiter_prompt("Q?", [(m, "answer " + m) for m in MODELS], history), iterations
 
@@ -46,6 +51,5 @@ def many_model_names(size):
     models = [f"model-{i}" for i in range(10_000)]
     lines = [(models[i], "x") for i in range(0, 10_000, 2)]
     base = arbiter_prompt("Q?", [(m, "y") for m in models])
-    one_iteration = len(arbiter_prompt("Q?", [], [(lines, "s")])) - len(arbiter_prompt("Q?", []))
-    iterations = max(1, (size - len(base)) // one_iteration)
+    iterations = iterations_filling(size - len(base), lines, "s")
     return arbiter_prompt("Q?", [(m, "y") for m in models], [(lines, "s")] * iterations)
