@@ -438,30 +438,33 @@ def test_a_failed_run_recorded_after_the_last_backfill_is_listed_by_the_next(era
     assert query(path, listed, [failed["run_id"]]) == [("failed_run",)]
 
 
+def explained(row_id, path):
+    """explain's two lines for a run or row id: what it says, and its evidence as JSON."""
+    result = cli("explain", row_id, "-d", path)
+    assert result.exit_code == 0, result.output
+    said, evidence = result.output.splitlines()
+    return said, json.loads(evidence.removeprefix("Evidence: "))
+
+
 def test_explain_a_failed_run_or_missing_call_by_its_id(backfilled):
     path, truth = backfilled.path, backfilled.truth
     failed = next(r for r in truth["consortium_logs"]["runs"] if r["label"] == "c8-arbiter-error")
-    result = cli("explain", failed["run_id"], "-d", path)
-    assert result.exit_code == 0, result.output
-    said, evidence = result.output.splitlines()
+    said, evidence = explained(failed["run_id"], path)
     assert said == (
         f"{failed['run_id']} is a run in consortium_logs.db, listed for review: run still `running` in "
         "consortium_logs.db and no output row links to it: it failed (or a --no-log run of a build that "
         "never marks runs finished)."
     )
-    evidence = json.loads(evidence.removeprefix("Evidence: "))
     assert (evidence["config_name"], evidence["prompt_start"]) == (failed["consortium"], failed["prompt"])
     missing = [(r, m) for r in truth["consortium_logs"]["runs"] for m in r["members"] if m["logged"] is False]
     if missing:
         run, member = missing[0]
-        result = cli("explain", member["response_id"], "-d", path)
-        assert result.exit_code == 0, result.output
-        said, evidence = result.output.splitlines()
+        said, evidence = explained(member["response_id"], path)
         assert said == (
             f"{member['response_id']} is a call named by consortium_members, listed for review: named by "
             "consortium_members, but consortium_logs.db holds no row with this id."
         )
-        assert json.loads(evidence.removeprefix("Evidence: ")) == {
+        assert evidence == {
             "run_id": run["run_id"], "role": "member", "iteration": member["iteration"],
             "member_index": member["member_index"],
         }
