@@ -156,16 +156,18 @@ def choose(conn, which):
     return named[0][0]
 
 
-def undo(conn, backfill_id, keys):
-    """Replay backfill_id's changes backwards, in the caller's transaction; returns (restored, left alone).
+def undo(conn, backfill_id, keys, low, high):
+    """Replay backfill_id's changes with ids in [low, high] backwards, in the caller's
+    transaction, and drop them from the record: what is left on record is what is
+    still to put back, for an undo cut short to finish. Returns (restored, left alone).
 
     keys: {table: [primary key columns]} of the project's tables.
     """
     restored = left = 0
     changes = conn.execute(
         "SELECT table_name, action, response_rowid, old, new FROM consortium_backfill_changes"
-        " WHERE backfill_id = ? ORDER BY id DESC",
-        [backfill_id],
+        " WHERE backfill_id = ? AND id BETWEEN ? AND ? ORDER BY id DESC",
+        [backfill_id, low, high],
     ).fetchall()
     for table, action, rowid, old, new in changes:
         old, new = json.loads(old) if old else None, json.loads(new) if new else None
@@ -192,7 +194,15 @@ def undo(conn, backfill_id, keys):
             marks = ", ".join(f":{c}" for c in old)
             conn.execute(f"INSERT OR IGNORE INTO [{table}] ({columns}) VALUES ({marks})", old)
     conn.execute(
+        "DELETE FROM consortium_backfill_changes WHERE backfill_id = ? AND id BETWEEN ? AND ?",
+        [backfill_id, low, high],
+    )
+    return restored, left
+
+
+def mark_undone(conn, backfill_id):
+    """The history's entry says the backfill is undone (its line stays, with its count of changes)."""
+    conn.execute(
         "UPDATE consortium_backfill_log SET undone_at = ? WHERE id = ?",
         [datetime.datetime.now(datetime.timezone.utc).isoformat(), backfill_id],
     )
-    return restored, left

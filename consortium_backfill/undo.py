@@ -1,8 +1,21 @@
-"""undo: put back what one backfill changed, from its record in consortium_backfill_changes."""
+"""undo: put back what one backfill changed, from its record in consortium_backfill_changes.
+
+A large backfill recorded many changes: putting them all back in one
+transaction would hold the write lock for as long, and a running llm gives
+up after 5 s. So undo, like the write, commits in short transactions of
+whole runs, paced as the write is (write.Paced). Each transaction drops from
+the record the changes it put back: an undo cut short leaves whole runs
+restored and the rest on record, and the next `undo` finishes the job,
+leaving the database as one uninterrupted undo would.
+"""
 from . import changes
-from .database import retried_transaction
+from .database import history_tables, kill_after_statements
 from .functions import utils_db
-from .write import fts_update_triggers
+from .sqlfiles import sql_text
+from .write import Paced, fts_update_triggers
+
+# Change ids per read of the record: each read is short, whatever its size.
+READ_IDS = 20000
 
 
 def undo(conn, which=None):
@@ -14,15 +27,94 @@ def undo(conn, which=None):
     backfill_id = changes.choose(conn, which)
     db = utils_db(conn)
     keys = {table: db[table].pks for table in changes.project_tables(conn)}
+    kill_after_statements(conn)
+    paced = Paced()
+    restored = left = 0
+    for low, high, last in chunks(segments(conn, backfill_id), paced.size):
 
-    def work():
-        triggers = fts_update_triggers(conn)
-        for name, _ in triggers:
-            conn.execute(f"DROP TRIGGER [{name}]")
-        restored, left = changes.undo(conn, backfill_id, keys)
-        for _, sql in triggers:
-            conn.execute(sql)
-        return restored, left
+        def work():
+            triggers = fts_update_triggers(conn)
+            for name, _ in triggers:
+                conn.execute(f"DROP TRIGGER [{name}]")
+            counts = changes.undo(conn, backfill_id, keys, low, high)
+            if last:
+                changes.mark_undone(conn, backfill_id)
+            for _, sql in triggers:
+                conn.execute(sql)
+            return counts
 
-    restored, left = retried_transaction(conn, work)
+        chunk_restored, chunk_left = paced.transaction(conn, work)
+        restored += chunk_restored
+        left += chunk_left
     return backfill_id, restored, left
+
+
+def segments(conn, backfill_id):
+    """[(first id, last id, changes)] of the changes on record for backfill_id, last ones
+    first: each holds every change of the runs it touches (an inner run's with its outer
+    run's), so that a transaction of whole segments restores whole runs."""
+    runs, members = history_tables(conn)
+    first, last = conn.execute(
+        "SELECT min(id), max(id) FROM consortium_backfill_changes WHERE backfill_id = ?", [backfill_id]
+    ).fetchone()
+    if first is None:
+        return []
+    spans = {}  # run (or a change of no run) -> [first id, last id, changes]
+    outer = {}  # inner run -> its outer run
+    run_of_output = {}
+    reviews = []
+    select = sql_text("undo_units")
+    for low in range(first - 1, last, READ_IDS):
+        rows = conn.execute(select, dict(
+            backfill_id=backfill_id, low=low, high=low + READ_IDS, runs=runs, members=members)).fetchall()
+        for change_id, run_id, parent_run_id, output_id, review_of in rows:
+            if parent_run_id is not None:
+                outer[run_id] = parent_run_id
+            if output_id is not None:
+                run_of_output[output_id] = run_id
+            if review_of is not None:
+                reviews.append((change_id, review_of))
+            else:
+                widen(spans, run_id if run_id is not None else ("change", change_id), change_id, change_id, 1)
+    for change_id, response_id in reviews:
+        widen(spans, run_of_output.get(response_id, ("change", change_id)), change_id, change_id, 1)
+    whole = {}
+    for key, span in spans.items():
+        widen(whole, outermost(key, outer), *span)
+    merged = []
+    for low, high, count in sorted(whole.values()):
+        if merged and low <= merged[-1][1]:
+            merged[-1] = [merged[-1][0], max(high, merged[-1][1]), merged[-1][2] + count]
+        else:
+            merged.append([low, high, count])
+    return [tuple(segment) for segment in reversed(merged)]
+
+
+def widen(spans, key, low, high, count):
+    span = spans.setdefault(key, [low, high, 0])
+    span[0], span[1], span[2] = min(span[0], low), max(span[1], high), span[2] + count
+
+
+def outermost(run_id, outer):
+    seen = {run_id}
+    while outer.get(run_id) is not None and outer[run_id] not in seen:
+        run_id = outer[run_id]
+        seen.add(run_id)
+    return run_id
+
+
+def chunks(all_segments, size):
+    """(first id, last id, last chunk) of consecutive segments, last ones first, each chunk of
+    about size() changes (asked again for each); one empty chunk when nothing is on record."""
+    if not all_segments:
+        yield 0, 0, True
+        return
+    count = 0
+    for index, (low, high, changed) in enumerate(all_segments):
+        if not count:
+            top = high
+        count += changed
+        last = index + 1 == len(all_segments)
+        if count >= size() or last:
+            yield low, top, last
+            count = 0

@@ -139,43 +139,64 @@ def write(conn, params, found_at, command="backfill", written=None, progress=QUI
 
 
 def write_chunks(conn, params, command, all_units, written, advance):
-    fixed = fixed_chunk_rows()
-    rows = fixed or FIRST_CHUNK_ROWS
+    paced = Paced()
     backfill_id = None
-    pause = 0
     if pending_migrations(conn):
         # The columns, their index and the tables first, in a transaction of
         # their own: the index is built from a read of the whole table.
         started = time.perf_counter()
         migrate(conn)
-        pause = pause_after(time.perf_counter() - started, 0)
+        paced.pause = pause_after(time.perf_counter() - started, 0)
         written.transactions += 1
     sql = write_statements(conn)
-    for chunk in chunks(all_units, lambda: rows):
-        if pause and not fixed:
-            time.sleep(pause)
-        locked = []
-        trying = time.perf_counter()
-
-        def work():
-            # The lock is ours from here: the time it is held starts now, not
-            # when the first try to take it began.
-            locked.append(time.perf_counter())
-            return write_chunk(conn, params, chunk, backfill_id is None, command, backfill_id, sql)
-
-        backfill_id, updated, recorded = retried_transaction(conn, work)
-        held = time.perf_counter() - locked[-1]
-        # Every try but the last, and the last one's wait for BEGIN IMMEDIATE: time others held the lock.
-        pause = pause_after(held, locked[-1] - trying)
+    for chunk in chunks(all_units, paced.size):
+        backfill_id, updated, recorded = paced.transaction(
+            conn, lambda: write_chunk(conn, params, chunk, backfill_id is None, command, backfill_id, sql)
+        )
         written.transactions += 1
         written.updated += updated
         written.changes = recorded
         written.runs += chunk.runs
         advance(chunk.rows)
-        if not fixed:
+
+
+class Paced:
+    """Transactions one after another, each sized to hold the write lock about
+    CHUNK_SECONDS, with a pause after each in which a waiting llm gets the lock
+    (the write's and undo's)."""
+
+    def __init__(self):
+        self.fixed = fixed_chunk_rows()
+        self.rows = self.fixed or FIRST_CHUNK_ROWS
+        self.pause = 0
+
+    def size(self):
+        """Rows for the next transaction."""
+        return self.rows
+
+    def transaction(self, conn, work):
+        """work() in a transaction tried again while others hold the lock, after the pause
+        the last one calls for; returns what work() returns."""
+        if self.pause and not self.fixed:
+            time.sleep(self.pause)
+        locked = []
+        trying = time.perf_counter()
+
+        def timed():
+            # The lock is ours from here: the time it is held starts now, not
+            # when the first try to take it began.
+            locked.append(time.perf_counter())
+            return work()
+
+        result = retried_transaction(conn, timed)
+        held = time.perf_counter() - locked[-1]
+        # Every try but the last, and the last one's wait for BEGIN IMMEDIATE: time others held the lock.
+        self.pause = pause_after(held, locked[-1] - trying)
+        if not self.fixed:
             # Sized by how long the last one held the lock (its commit included),
             # growing at most fourfold at a time.
-            rows = max(MIN_CHUNK_ROWS, min(4 * rows, int(rows * CHUNK_SECONDS / max(held, 1e-3))))
+            self.rows = max(MIN_CHUNK_ROWS, min(4 * self.rows, int(self.rows * CHUNK_SECONDS / max(held, 1e-3))))
+        return result
 
 
 def write_statements(conn):

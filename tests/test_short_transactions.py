@@ -18,7 +18,7 @@ import time
 import pytest
 
 from builder import FIXTURES, LogsDB
-from consortium_backfill import backup, write
+from consortium_backfill import backup, changes, write
 from consortium_backfill.database import connection
 from consortium_backfill.errors import Problem
 from conftest import cli, grouped
@@ -309,3 +309,121 @@ def test_the_pause_after_a_transaction_outlasts_the_sleep_of_any_writer_that_wai
             assert next_try_after(waited) < pause, (held, waited)
     # A transaction that had to wait for the lock leaves it free for the whole pause.
     assert write.pause_after(0.001, waited=0.05) == write.PAUSE_SECONDS
+
+
+# undo, in short transactions of whole runs too.
+
+
+def recorded(path):
+    """The history and the change log (when the undo ran aside), and where the backfill stopped."""
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            "log": conn.execute("SELECT id, command, started_at, rows_changed, undone_at IS NOT NULL"
+                                " FROM consortium_backfill_log ORDER BY id").fetchall(),
+            "changes": conn.execute("SELECT * FROM consortium_backfill_changes ORDER BY id").fetchall(),
+            "state": conn.execute("SELECT * FROM consortium_backfill_state").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def undo_process(path, **env):
+    return subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "backfill.py"), "undo", "-d", str(path)],
+        env=dict(os.environ, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def test_an_undo_killed_between_transactions_leaves_whole_runs_and_the_next_undo_finishes_it(tmp_path):
+    backfilled = tmp_path / "backfilled.db"
+    shutil.copy(COMBO / "logs.db", backfilled)
+    assert cli("migrate", "-d", backfilled).exit_code == 0
+    before = snapshot(backfilled)
+    # Written in a transaction per run: its record holds many runs' changes apart.
+    process = backfill_process(backfilled, MODELS, CONSORTIUM_BACKFILL_CHUNK_ROWS="1")
+    process.communicate(timeout=60)
+    assert process.returncode == 0
+    once = tmp_path / "once.db"
+    shutil.copy(backfilled, once)
+    assert cli("undo", "-d", once).exit_code == 0
+    assert snapshot(once) == before
+    truth = json.loads((COMBO / "truth.json").read_text())
+    runs = [[row["id"] for row in run["rows"]] for run in truth["runs"]]
+    path = tmp_path / "logs.db"
+    cut_short = 0
+    for kill_at in range(30, 400, 40):
+        shutil.copy(backfilled, path)
+        process = undo_process(path, CONSORTIUM_BACKFILL_KILL_AFTER=str(kill_at), CONSORTIUM_BACKFILL_CHUNK_ROWS="1")
+        process.communicate(timeout=60)
+        if process.returncode != -signal.SIGKILL:
+            assert process.returncode == 0
+            break
+        rows = grouped(path)
+        for run in runs:
+            assert len({row_id in rows for row_id in run}) == 1, (kill_at, run)
+        verified = cli("verify", "-d", path, "-m", MODELS)
+        assert verified.exit_code == 0, verified.output
+        if rows and rows != grouped(backfilled):
+            cut_short += 1
+        again = cli("undo", "-d", path)
+        assert again.exit_code == 0, again.output
+        assert snapshot(path) == snapshot(once), kill_at
+        assert recorded(path) == recorded(once), kill_at
+    assert cut_short >= 4
+
+
+def test_undo_restores_an_inner_run_in_the_same_transaction_as_its_outer_run(tmp_path, monkeypatch):
+    sys.path.insert(0, str(FIXTURES.parent / "realdata"))
+    import author_history
+
+    path = tmp_path / "logs.db"
+    record = author_history.build(path)
+    models = tmp_path / "models.txt"
+    models.write_text("".join(f"{name}\n" for name in record["models_file"]))
+    assert cli("migrate", "-d", path).exit_code == 0
+    before = snapshot(path)
+    monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "1")
+    assert cli("backfill", "-d", path, "-m", models, "--no-backup", "--replace-foreign").exit_code == 0
+    conn = sqlite3.connect(path)
+    # The change that recorded each run's history row, by its output row.
+    recorded_by_output = dict(conn.execute(
+        "SELECT json_extract(new, '$.output_response_id'), id FROM consortium_backfill_changes"
+        " WHERE table_name = 'consortium_runs' AND action = 'insert'"
+    ))
+    ids = dict(conn.execute("SELECT rowid, id FROM responses"))
+    conn.close()
+    transactions = []
+    undo_changes = changes.undo
+    monkeypatch.setattr(changes, "undo", lambda conn, backfill_id, keys, low, high: transactions.append(
+        (low, high)) or undo_changes(conn, backfill_id, keys, low, high))
+    assert cli("undo", "-d", path).exit_code == 0
+    assert snapshot(path) == before
+    outer = next(run for run in record["runs"] if run.get("arbiter_runs"))
+    inner = [run for run in record["runs"] if run["label"] in outer["arbiter_runs"]]
+    output_id = lambda run: ids[next(row["rowid"] for row in run["rows"] if row["role"] == "final_output")]
+    together = [recorded_by_output[output_id(run)] for run in [outer] + inner]
+    assert len(inner) >= 2 and len(transactions) > 5
+    assert any(all(low <= change <= high for change in together) for low, high in transactions)
+    assert not any(low <= together[0] <= high for low, high in transactions if not low <= together[1] <= high)
+
+
+def test_rows_logged_while_undo_runs_are_kept(tmp_path, monkeypatch):
+    path = big_database(tmp_path)
+    assert cli("migrate", "-d", path).exit_code == 0
+    before, _ = snapshot(path)
+    assert cli("backfill", "-d", path, "-m", tmp_path / "models.txt", "--no-backup").exit_code == 0
+    monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "5")
+    done = writer_beside(path, tmp_path)
+    try:
+        result = cli("undo", "-d", path)
+    finally:
+        written = done()
+    assert result.exit_code == 0, result.output
+    assert written["errors"] == [] and written["inserted"]
+    rows, _ = snapshot(path)
+    assert {rowid: rows[rowid] for rowid in before} == before
+    conn = sqlite3.connect(path)
+    kept = conn.execute("SELECT id, consortium_id FROM responses WHERE id LIKE '01live%'").fetchall()
+    conn.close()
+    assert sorted(kept) == sorted((row_id, None) for row_id in written["inserted"])
