@@ -11,7 +11,7 @@ from . import consortium_logs, foreign, formats, runid
 from .chains import requote, resolve_chains
 from .chat_turns import drop_earlier_turns
 from .database import history_tables
-from .functions import table_exists
+from .functions import table_exists, utils_db
 from .names import load_names
 from .progress import QUIET
 from .sqlfiles import run_sql, sql_text
@@ -20,6 +20,9 @@ ROLES = ("final_output", "member", "final_arbiter", "intermediate_arbiter")
 # Reads of the user's database go one range at a time, so that llm, which
 # waits 5 s for a lock, is never kept waiting by one long statement.
 ROWS_PER_READ = 5000
+# A page of the id index (sql/order_ids.sql): its entries are small, so a
+# page holds many more rows than a range of the table.
+IDS_PER_READ = 50000
 RUNS_PER_READ = 500
 # Slack in comparing times: llm writes datetime_utc to the microsecond (or, in
 # old versions, the second) and duration_ms to the millisecond.
@@ -78,12 +81,36 @@ def prepare(conn, columns, names, window, include_orphans=False, replace_foreign
         replace_foreign=replace_foreign,
         latest_stamp=latest_stamp if start else None,
     )
-    # A full pass stamps every row through the id index; a re-run, the new rows through their rowids.
-    new_rows = "rowid > :start AND +rowid <= :max_rid" if params["start"] else "+rowid <= :max_rid"
-    run_sql(conn, "order", params, new_rows=new_rows)
+    run_sql(conn, "order")
+    stamp_new_rows(conn, params["start"], params["max_rid"])
     params["latest_stamp_now"] = rows_out_of_order(conn, params["latest_stamp"])
     run_sql(conn, "order_blocks", params, stamp_ms=ulid_milliseconds("stamp"), latest_ms=ulid_milliseconds("latest"))
     return params
+
+
+def stamp_new_rows(conn, start, max_rid):
+    """The id time of each row this pass reads as new, into id_stamps (sql/order.sql), one
+    bounded read at a time: a full pass through the id index, page by page, each page
+    starting after the last id of the one before; a re-run (or a table with no index on
+    id) through the new rows' rowids, range by range."""
+    if start or not id_index(conn):
+        for low, high in row_ranges(start, max_rid):
+            run_sql(conn, "order_rows", dict(low=low, high=high))
+        return
+    after = ""
+    while True:
+        run_sql(conn, "order_ids", dict(after=after, page=IDS_PER_READ, max_rid=max_rid))
+        count, after = conn.execute("SELECT count(*), max(id) FROM id_page").fetchone()
+        if count < IDS_PER_READ:
+            return
+
+
+def id_index(conn):
+    """Whether responses has a unique index on id alone (llm's primary key): the one a
+    full pass pages through."""
+    return any(
+        index.unique and not index.partial and index.columns == ["id"] for index in utils_db(conn)["responses"].indexes
+    )
 
 
 def rows_out_of_order(conn, latest):

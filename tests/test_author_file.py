@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from builder import FIXTURES
+from consortium_backfill import analysis
 from conftest import cli, file_hash, run_backfill
 
 sys.path.insert(0, str(FIXTURES.parent / "realdata"))
@@ -112,6 +113,30 @@ def test_replace_foreign_groups_every_run_exactly_and_undo_puts_every_value_back
     undone = cli("undo", "-d", path)
     assert undone.exit_code == 0, undone.output
     assert values(path) == before
+
+
+def test_a_full_pass_reads_the_ids_in_short_pages_and_finds_the_same_imported_block(author_db, tmp_path, monkeypatch):
+    """Each read of the id index is one short statement: a reader keeps llm from committing."""
+    path, models, _ = author_db
+
+    def report(name):
+        run_backfill(path, models, "--dry-run", "--replace-foreign", "--report", tmp_path / name)
+        return json.loads((tmp_path / name).read_text())
+
+    whole = report("whole.json")
+    pages = []
+    run_sql = analysis.run_sql
+    monkeypatch.setattr(analysis, "IDS_PER_READ", 7)
+    monkeypatch.setattr(analysis, "run_sql", lambda conn, name, *args, **fill: (
+        pages.append(args[0]["after"]) if name == "order_ids" else None) or run_sql(conn, name, *args, **fill))
+    paged = report("paged.json")
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT count(*) FROM responses").fetchone()[0]
+    conn.close()
+    assert len(pages) == rows // 7 + 1 and pages == sorted(set(pages))
+    assert paged["out_of_order_blocks"] == whole["out_of_order_blocks"] and len(whole["out_of_order_blocks"]) == 1
+    assert {k: v for k, v in paged.items() if k not in ("report", "seconds")} == {
+        k: v for k, v in whole.items() if k not in ("report", "seconds")}
 
 
 def test_a_second_run_with_the_flag_changes_nothing(author_db, tmp_path):
