@@ -54,7 +54,7 @@ explain: venv
 	$(if $(ID),,$(error ID is missing: make explain ID=<a responses id> [DB=logs.db]))
 	$(PY) backfill.py explain "$(ID)" $(db_arg) $(models_arg) $(ARGS)
 
-## make migrate [DB=logs.db]: add the columns, index and tables alone
+## make migrate [DB=logs.db]: add the columns and tables alone
 migrate: venv
 	$(PY) backfill.py migrate $(db_arg)
 

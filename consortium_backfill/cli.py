@@ -187,7 +187,7 @@ def explain(row_id, database, models_file, window, consortium_logs_path, busy_ti
 @database_option
 @busy_option
 def migrate(database, busy_timeout):
-    """Add the consortium columns, index and review table, if missing.
+    """Add the consortium columns and the project's tables, if missing.
 
     The same migrations run at the start of every backfill; this applies
     them alone. `sqlite-utils migrate logs.db migrations/` does the same.

@@ -1,7 +1,7 @@
 """verify: the invariants of a backfilled database, one `-- check:` of sql/verify.sql each."""
 import click
 
-from . import consortium_logs, formats
+from . import analysis, consortium_logs, formats
 from .database import history_tables
 from .functions import utils_db
 from .accept import SOURCE as ACCEPTED
@@ -24,6 +24,7 @@ def check(conn, columns, models_file, window, consortium_logs_path=None, path=No
     if "consortium_id" not in columns:
         raise NothingToVerify("not backfilled yet (no consortium_id column): nothing to verify")
     run_sql(conn, "scratch")
+    read_grouped_rows(conn)
     load_names(conn, consortium_names(conn, models_file))
     runs_table, members_table = history_tables(conn)
     linked = linked_runs(conn, runs_table)
@@ -42,15 +43,14 @@ def check(conn, columns, models_file, window, consortium_logs_path=None, path=No
             " WHERE final.consortium_id IS NOT recorded_runs.id"
         )
     counts = conn.execute(
-        "SELECT is_arbiter_response, count(*), count(DISTINCT consortium_id) FROM responses"
+        "SELECT is_arbiter_response, count(*), count(DISTINCT consortium_id) FROM grouped_rows"
         " WHERE consortium_id IN (SELECT id FROM recorded_runs) AND consortium_id NOT IN (SELECT run_id FROM c08_done_runs)"
         " GROUP BY 1 ORDER BY 1"
     ).fetchall()
     if not counts and not linked:
         raise NothingToVerify("no grouped rows yet: nothing to verify")
     foreign_rows = conn.execute(
-        "SELECT count(*) FROM responses WHERE consortium_id IS NOT NULL"
-        " AND consortium_id NOT IN (SELECT id FROM recorded_runs)"
+        "SELECT count(*) FROM grouped_rows WHERE consortium_id NOT IN (SELECT id FROM recorded_runs)"
     ).fetchone()[0]
     params = dict(window_days=window / 86400, prefix_length=formats.PREFIX_LENGTH)
     run_sql(conn, "final_arbiters", params)
@@ -63,6 +63,15 @@ def check(conn, columns, models_file, window, consortium_logs_path=None, path=No
     if linked:
         violations += check_linked(conn, runs_table, consortium_logs_path, path)
     return counts, len(linked), violations, foreign_rows
+
+
+def read_grouped_rows(conn):
+    """Every grouped row's rowid, id and grouping into grouped_rows (sql/grouped_rows.sql),
+    one rowid range at a time: no read of the whole table in one statement."""
+    run_sql(conn, "grouped_rows")
+    last = conn.execute("SELECT coalesce(max(rowid), 0) FROM responses").fetchone()[0]
+    for low, high in analysis.row_ranges(0, last, analysis.ROWS_PER_READ):
+        run_sql(conn, "grouped_rows_read", dict(low=low, high=high))
 
 
 def linked_runs(conn, runs_table):

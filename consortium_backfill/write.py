@@ -142,8 +142,7 @@ def write_chunks(conn, params, command, all_units, written, advance):
     paced = Paced()
     backfill_id = None
     if pending_migrations(conn):
-        # The columns, their index and the tables first, in a transaction of
-        # their own: the index is built from a read of the whole table.
+        # The columns and the tables first, in a transaction of their own.
         started = time.perf_counter()
         migrate(conn)
         paced.pause = pause_after(time.perf_counter() - started, 0)

@@ -2,14 +2,15 @@
 -- (consortium_id, response_id, detail); a sound database returns no rows.
 -- Only the runs this tool recorded (recorded_runs) are checked: values others
 -- wrote into consortium_id are counted apart, never taken for runs.
--- Runs are read through idx_consortium_id: only grouped rows are visited.
+-- Runs are read through grouped_rows (sql/grouped_rows.sql): the rowid, id and
+-- grouping of every grouped row, indexed by run; the rest of a row by its rowid.
 
 -- check: one final arbiter
 -- Every run has exactly one final arbiter (flag 1), but a run whose final
 -- arbiter was another consortium: that row is the inner run's output.
 SELECT consortium_id, NULL AS response_id,
        sum(is_arbiter_response = 1) || ' rows with is_arbiter_response = 1' AS detail
-FROM responses
+FROM grouped_rows
 WHERE consortium_id IN (SELECT id FROM recorded_runs)
 GROUP BY consortium_id
 HAVING sum(is_arbiter_response = 1) != (CASE WHEN consortium_id IN (SELECT id FROM nested_runs) THEN 0 ELSE 1 END);
@@ -36,7 +37,7 @@ SELECT arbiter.consortium_id, arbiter.id AS response_id,
                 AND following.model NOT IN (SELECT name FROM consortium_names)
                THEN 'the row after the final arbiter has model ' || following.model || ', not a consortium name'
        END AS detail
-FROM responses AS arbiter
+FROM grouped_rows AS arbiter
 LEFT JOIN recorded_runs AS recorded ON recorded.id = arbiter.consortium_id
 LEFT JOIN responses AS following
     ON following.rowid = CASE
@@ -49,17 +50,18 @@ WHERE arbiter.consortium_id IN (SELECT id FROM recorded_runs) AND arbiter.is_arb
 
 -- check: arbiter prompt
 -- Final and intermediate arbiters were asked an arbiter prompt.
-SELECT consortium_id, id AS response_id,
-       'is_arbiter_response = ' || is_arbiter_response || ' but the prompt is not an arbiter prompt' AS detail
-FROM responses
-WHERE consortium_id IN (SELECT id FROM recorded_runs)
-  AND is_arbiter_response IN (1, 2)
-  AND arbiter_format(CAST(substr(prompt, 1, :prefix_length) AS BLOB)) IS NULL;
+SELECT grouped.consortium_id, grouped.id AS response_id,
+       'is_arbiter_response = ' || grouped.is_arbiter_response || ' but the prompt is not an arbiter prompt' AS detail
+FROM grouped_rows AS grouped
+JOIN responses ON responses.rowid = grouped.rid
+WHERE grouped.consortium_id IN (SELECT id FROM recorded_runs)
+  AND grouped.is_arbiter_response IN (1, 2)
+  AND arbiter_format(CAST(substr(responses.prompt, 1, :prefix_length) AS BLOB)) IS NULL;
 
 -- check: flag value
 SELECT consortium_id, id AS response_id,
        'is_arbiter_response is ' || coalesce(is_arbiter_response, 'NULL') || ', not 0, 1 or 2' AS detail
-FROM responses
+FROM grouped_rows
 WHERE consortium_id IN (SELECT id FROM recorded_runs) AND is_arbiter_response IS NOT 0
   AND is_arbiter_response IS NOT 1 AND is_arbiter_response IS NOT 2;
 
@@ -73,20 +75,23 @@ WITH finals AS (
     SELECT consortium_id, arbiter_rid, parsed FROM final_arbiters
 ),
 earlier AS MATERIALIZED (
-    SELECT arbiter.consortium_id, arbiter.rowid AS arbiter_rid, arbiter_parse(CAST(arbiter.prompt AS BLOB)) AS parsed
-    FROM responses AS arbiter JOIN finals ON finals.consortium_id = arbiter.consortium_id
-    WHERE arbiter.is_arbiter_response = 2
+    SELECT grouped.consortium_id, grouped.rid AS arbiter_rid, arbiter_parse(CAST(arbiter.prompt AS BLOB)) AS parsed
+    FROM grouped_rows AS grouped
+    JOIN finals ON finals.consortium_id = grouped.consortium_id
+    JOIN responses AS arbiter ON arbiter.rowid = grouped.rid
+    WHERE grouped.is_arbiter_response = 2
       AND json_extract(finals.parsed, '$.history') IN ('syntheses', 'conversation')
 ),
 members AS (
-    SELECT member.consortium_id, member.rowid AS rid, member.id, member.response
-    FROM responses AS member
-    WHERE member.consortium_id IN (SELECT id FROM recorded_runs) AND member.is_arbiter_response = 0
-      AND member.rowid != (
+    SELECT grouped.consortium_id, grouped.rid, grouped.id, member.response
+    FROM grouped_rows AS grouped
+    JOIN responses AS member ON member.rowid = grouped.rid
+    WHERE grouped.consortium_id IN (SELECT id FROM recorded_runs) AND grouped.is_arbiter_response = 0
+      AND grouped.rid != (
           SELECT min(rowid) FROM responses
-          WHERE rowid > (SELECT arbiter_rid FROM finals WHERE finals.consortium_id = member.consortium_id)
+          WHERE rowid > (SELECT arbiter_rid FROM finals WHERE finals.consortium_id = grouped.consortium_id)
       )
-      AND member.id NOT IN (SELECT output_response_id FROM recorded_runs WHERE accepted)
+      AND grouped.id NOT IN (SELECT output_response_id FROM recorded_runs WHERE accepted)
 )
 SELECT members.consortium_id, members.id AS response_id,
        CASE
@@ -121,7 +126,7 @@ WITH judges AS MATERIALIZED (
 )
 SELECT judges.consortium_id, output.id AS response_id,
        CASE
-           WHEN EXISTS (SELECT 1 FROM responses WHERE consortium_id = judges.consortium_id AND is_arbiter_response = 2)
+           WHEN EXISTS (SELECT 1 FROM grouped_rows WHERE consortium_id = judges.consortium_id AND is_arbiter_response = 2)
                THEN 'a judge''s run has more than one arbiter'
            ELSE 'output is not an answer the judge quotes'
        END AS detail
@@ -129,7 +134,7 @@ FROM judges
 JOIN responses AS output
     ON output.rowid = (SELECT min(rowid) FROM responses WHERE rowid > judges.arbiter_rid)
    AND output.consortium_id = judges.consortium_id
-WHERE EXISTS (SELECT 1 FROM responses WHERE consortium_id = judges.consortium_id AND is_arbiter_response = 2)
+WHERE EXISTS (SELECT 1 FROM grouped_rows WHERE consortium_id = judges.consortium_id AND is_arbiter_response = 2)
    OR (output.response IS NOT judges.response AND NOT EXISTS (
        SELECT 1 FROM json_each(judges.parsed, '$.members') AS quote
        WHERE substr(judges.prompt, json_extract(quote.value, '$.start'), json_extract(quote.value, '$.length'))
@@ -150,15 +155,16 @@ WITH finals AS (
 SELECT finals.consortium_id, arbiter.id AS response_id,
        'arbiter outside its final arbiter''s llm conversation' AS detail
 FROM finals
-JOIN responses AS arbiter
-    ON arbiter.consortium_id = finals.consortium_id AND arbiter.is_arbiter_response = 2
+JOIN grouped_rows AS grouped
+    ON grouped.consortium_id = finals.consortium_id AND grouped.is_arbiter_response = 2
+JOIN responses AS arbiter ON arbiter.rowid = grouped.rid
 WHERE arbiter.conversation_id IS NOT finals.conversation_id
 UNION ALL
 SELECT finals.consortium_id, first.id,
        'the run''s first arbiter was not asked about its output''s prompt'
 FROM finals
 JOIN responses AS first
-    ON first.rowid = (SELECT min(rowid) FROM responses
+    ON first.rowid = (SELECT min(rid) FROM grouped_rows
                       WHERE consortium_id = finals.consortium_id AND is_arbiter_response IN (1, 2))
 JOIN responses AS output
     ON output.rowid = (SELECT min(rowid) FROM responses WHERE rowid > finals.arbiter_rid)
@@ -167,14 +173,16 @@ WHERE coalesce(instr(original_prompt(CAST(first.prompt AS BLOB)), output.prompt)
 
 -- check: window
 -- No run reaches further back from its final arbiter than the window.
-SELECT finals.consortium_id, NULL AS response_id,
+SELECT final_row.consortium_id, NULL AS response_id,
        'run starts ' || printf('%.0f', (julianday(finals.datetime_utc) - min(julianday(earlier.datetime_utc))) * 86400)
        || ' s before its final arbiter, more than the window' AS detail
-FROM responses AS finals
-JOIN responses AS earlier
-    ON earlier.consortium_id = finals.consortium_id AND earlier.rowid < finals.rowid
-WHERE finals.consortium_id IN (SELECT id FROM recorded_runs) AND finals.is_arbiter_response = 1
-GROUP BY finals.consortium_id
+FROM grouped_rows AS final_row
+JOIN responses AS finals ON finals.rowid = final_row.rid
+JOIN grouped_rows AS earlier_row
+    ON earlier_row.consortium_id = final_row.consortium_id AND earlier_row.rid < final_row.rid
+JOIN responses AS earlier ON earlier.rowid = earlier_row.rid
+WHERE final_row.consortium_id IN (SELECT id FROM recorded_runs) AND final_row.is_arbiter_response = 1
+GROUP BY final_row.consortium_id
 HAVING julianday(finals.datetime_utc) - min(julianday(earlier.datetime_utc)) > :window_days;
 
 -- check: output evidence
@@ -187,12 +195,12 @@ HAVING julianday(finals.datetime_utc) - min(julianday(earlier.datetime_utc)) > :
 SELECT output.consortium_id, output.id AS response_id,
        CASE
            WHEN json_extract(output.response_json, '$.metadata.iteration_count') != (
-                    SELECT count(*) FROM responses AS arbiter
+                    SELECT count(*) FROM grouped_rows AS arbiter
                     WHERE arbiter.consortium_id = output.consortium_id AND arbiter.is_arbiter_response IN (1, 2))
                 AND output.consortium_id NOT IN (SELECT id FROM nested_runs)
                THEN 'the output''s response_json says ' || json_extract(output.response_json, '$.metadata.iteration_count')
                     || ' iterations; the run has ' || (
-                    SELECT count(*) FROM responses AS arbiter
+                    SELECT count(*) FROM grouped_rows AS arbiter
                     WHERE arbiter.consortium_id = output.consortium_id AND arbiter.is_arbiter_response IN (1, 2))
                     || ' arbiter rows'
            -- A judge's output is the chosen member's text, not a synthesis.
@@ -202,7 +210,7 @@ SELECT output.consortium_id, output.id AS response_id,
                     trim(final.response))
                THEN 'the output text is not its final arbiter''s synthesis'
        END AS detail
-FROM responses AS output
-JOIN recorded_runs ON recorded_runs.id = output.consortium_id AND recorded_runs.output_response_id = output.id
+FROM recorded_runs
+JOIN responses AS output ON output.id = recorded_runs.output_response_id AND output.consortium_id = recorded_runs.id
 JOIN responses AS final ON final.id = recorded_runs.final_arbiter_response_id
 WHERE json_valid(output.response_json) AND detail IS NOT NULL;

@@ -144,3 +144,23 @@ def test_groups_written_by_someone_else_are_counted_never_judged(backfilled):
     result = verify(db)
     assert result.exit_code == 0, result.output
     assert "not checked: 5 rows whose consortium_id this tool did not write" in result.output
+
+
+def test_verify_reads_the_grouped_rows_in_short_rowid_ranges_and_finds_the_same(backfilled, monkeypatch):
+    """responses has no index on consortium_id (building one holds the write lock through a
+    read of the whole table): verify reads the grouped rows a short range at a time."""
+    from consortium_backfill import analysis, verify as verifying
+
+    db, first, _ = backfilled
+    damage(db, "UPDATE responses SET is_arbiter_response = 5 WHERE id = ?", first["members"][0])
+    whole = verify(db)
+    assert whole.exit_code == 1 and "flag value" in whole.output
+    reads = []
+    run_sql = verifying.run_sql
+    monkeypatch.setattr(verifying, "run_sql", lambda conn, name, *args: (
+        reads.append(args[0]) if name == "grouped_rows_read" else None) or run_sql(conn, name, *args))
+    monkeypatch.setattr(analysis, "ROWS_PER_READ", 3)
+    paged = verify(db)
+    rows = db.conn.execute("SELECT max(rowid) FROM responses").fetchone()[0]
+    assert [(r["low"], r["high"]) for r in reads] == [(low, min(low + 3, rows)) for low in range(0, rows, 3)]
+    assert paged.output == whole.output
