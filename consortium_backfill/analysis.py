@@ -147,7 +147,7 @@ def link_consortium_logs(conn, path, params=None):
     if table_exists(conn, runs_table):
         consortium_logs.mark_done(conn, runs_table)
     consortium_logs.find_outputs(conn, params["start"] if params else 0)
-    consortium_logs.link(conn)
+    consortium_logs.link(conn, path is not None)
     return runs
 
 

@@ -152,8 +152,9 @@ def find_outputs(conn, start=0):
         run_sql(conn, "c08_turn_outputs")
 
 
-def link(conn):
+def link(conn, file_found=True):
     """Each output row to its run, into c08_links, when the evidence leaves exactly one.
+    file_found: whether a consortium_logs.db was read (the review reasons say so).
 
     An output row is linked when one run qualifies for it and that run
     qualifies for no other output row. Two parallel runs of one consortium
@@ -161,7 +162,7 @@ def link(conn):
     where their start times would suggest an order (a guess, however likely).
     """
     run_sql(conn, "c08_candidates", {"link_days": LINK_SECONDS / 86400})
-    run_sql(conn, "c08_no_run", link_days=repr(LINK_SECONDS / 86400))
+    run_sql(conn, "c08_no_run", link_days=repr(LINK_SECONDS / 86400), file_found=int(file_found))
     candidates = collections.defaultdict(dict)
     outputs_of = collections.defaultdict(set)
     for output_id, run_id, basis in conn.execute("SELECT output_id, run_id, basis FROM c08_candidates"):

@@ -266,6 +266,19 @@ def test_without_the_file_nothing_is_linked_and_turns_outputs_are_listed(era, tm
     rows = report["consortium_output_rows"]
     assert rows["for_review"] == rows["in_turns"]
     assert not query(path, "SELECT 1 FROM consortium_runs WHERE source = 'consortium_logs.db'")
+    # Each review reason says what is true: no file was read, so none says what it holds.
+    reasons = {reason for _, reason in query(path, "SELECT kind, reason FROM consortium_backfill_review"
+                                                   " WHERE kind IN ('unlinked_output', 'missing_member')")}
+    assert reasons == ({"no run: no consortium_logs.db was found to link it from (--consortium-logs PATH names it)"}
+                       if rows["in_turns"] else set())
+
+
+def test_with_the_file_the_review_reasons_say_what_it_holds(backfilled):
+    reasons = [reason for kind, reason in query(backfilled.path, "SELECT kind, reason FROM consortium_backfill_review")
+               if kind in ("unlinked_output", "missing_member")]
+    assert reasons and not [reason for reason in reasons if "no consortium_logs.db was found" in reason]
+    missing = [r for r in backfilled.truth["consortium_logs"]["runs"] for m in r["members"] if m["logged"] is False]
+    assert ("named by consortium_members, but consortium_logs.db holds no row with this id" in reasons) == bool(missing)
 
 
 def test_a_bad_consortium_logs_path_changes_nothing(era, tmp_path):
