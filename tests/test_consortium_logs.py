@@ -218,6 +218,31 @@ def test_verify_checks_the_linked_runs(era, tmp_path):
     assert run["run_id"] in result.output
 
 
+def test_verify_a_database_whose_only_runs_are_linked(era, tmp_path):
+    """A user who started with llm-consortium 0.8: no run recovered from prompts,
+    every run linked. verify checks them, rather than finding nothing to verify."""
+    path, models, truth = era
+    old_rows = [row["id"] for run in truth["runs"] for row in run["rows"]]
+    conn = sqlite3.connect(path)
+    conn.execute(f"DELETE FROM responses WHERE id IN ({', '.join('?' * len(old_rows))})", old_rows)
+    conn.commit()
+    conn.close()
+    backfill_with_report(path, models, tmp_path)
+    result = cli("verify", "-d", path, "--models-file", models)
+    assert result.exit_code == 0, result.output
+    linked = sum(1 for r in truth["consortium_logs"]["runs"] if r["expect"] == "linked")
+    assert f": 0 runs recovered from prompts in logs.db, {linked} linked from consortium_logs.db" in result.output
+    assert "OK: no violations" in result.output
+    run = next(r for r in truth["consortium_logs"]["runs"] if r["expect"] == "linked")
+    conn = sqlite3.connect(path.with_name("consortium_logs.db"))
+    conn.execute("UPDATE arbiter_decisions SET synthesis = 'changed' WHERE run_id = ?", [run["run_id"]])
+    conn.commit()
+    conn.close()
+    result = cli("verify", "-d", path, "--models-file", models)
+    assert result.exit_code == 1
+    assert run["run_id"] in result.output
+
+
 def test_explain_an_output_row_in_either_table(era, tmp_path):
     path, models, truth = era
     runs = truth["consortium_logs"]["runs"]
@@ -288,6 +313,21 @@ def test_a_bad_consortium_logs_path_changes_nothing(era, tmp_path):
         result = run_backfill(path, models, "--consortium-logs", bad, exit_code=2)
         assert len(result.output.strip().splitlines()) == 1
     assert file_hash(path) == before
+
+
+def test_a_consortium_logs_db_without_saved_consortiums_is_read(era, tmp_path):
+    """No consortium_configs table (nothing saved there): the runs are still linked,
+    their names coming from the models file."""
+    path, models, truth = era
+    clogs = path.with_name("consortium_logs.db")
+    conn = sqlite3.connect(clogs)
+    conn.execute("DROP TABLE consortium_configs")
+    conn.commit()
+    conn.close()
+    _, report = backfill_with_report(path, models, tmp_path)
+    assert report["consortium_logs"] == str(clogs)
+    linked = {r["run_id"] for r in truth["consortium_logs"]["runs"] if r["expect"] == "linked"}
+    assert linked <= {row[0] for row in query(path, "SELECT id FROM consortium_runs WHERE source = 'consortium_logs.db'")}
 
 
 def test_the_file_in_llms_default_folder_is_found(era, tmp_path):

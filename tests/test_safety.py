@@ -219,6 +219,28 @@ def test_a_backup_cut_short_never_carries_the_backup_name(logs_db, tmp_path):
     assert columns_state(copy) is None and len(grouped(logs_db.path)) == 14
 
 
+def test_a_backup_on_a_file_system_without_hard_links(logs_db, tmp_path, monkeypatch):
+    """A USB stick (FAT, exFAT) or some network shares refuse os.link: the backup
+    is still made, under its name, with no .partial left, and never over a file."""
+    some_runs(logs_db)
+
+    def no_hard_links(source, target):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    copy, models = tmp_path / "copy.db", tmp_path / "models.txt"
+    result = cli("backfill", "-d", logs_db.path, "--models-file", models, "--backup-path", copy)
+    assert result.exit_code == 0, result.output
+    assert f"Backup: {copy}" in result.output
+    assert columns_state(copy) is None
+    assert not list(tmp_path.glob("*.partial"))
+    logs_db.run("cons", "One more", [[("a", "m1")]])
+    before = file_hash(logs_db.path)
+    again = cli("backfill", "-d", logs_db.path, "--models-file", models, "--backup-path", copy, "--backup", "full")
+    assert_refused(again, str(copy), logs_db.path, before)
+    assert columns_state(copy) is None
+
+
 def test_no_backup_when_there_is_nothing_to_group(logs_db, tmp_path):
     """A database without runs still gets its columns; a second backfill writes nothing: no backup either time."""
     logs_db.log("gpt-4o", "hello", "hi")

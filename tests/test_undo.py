@@ -79,14 +79,23 @@ def test_history_lists_backfills_and_undo_goes_back_one_at_a_time(db, tmp_path):
     first = grouped(db.path)
     db.run("cons", "Second batch", [[("a", "second a")]])
     run_backfill(db.path, models)
+    second = grouped(db.path)
+    db.run("cons", "Third batch", [[("a", "third a")]])
+    run_backfill(db.path, models)
     listed = cli("history", "-d", db.path).output.splitlines()
-    assert [line.split()[0] for line in listed] == ["1", "2"] and all("can be undone" in line for line in listed)
-    assert_refused(cli("undo", "1", "-d", db.path), "undo the later backfills first: 2")
+    assert [line.split()[0] for line in listed] == ["1", "2", "3"] and all("can be undone" in line for line in listed)
+    assert_refused(cli("undo", "1", "-d", db.path), "undo the later backfills first: 2, 3")
+    assert cli("undo", "-d", db.path).exit_code == 0
+    assert grouped(db.path) == second
+    refused = cli("undo", "1", "-d", db.path)
+    assert_refused(refused, "undo the later backfills first: 2")
+    assert refused.output.strip().endswith("first: 2"), refused.output
     assert cli("undo", "-d", db.path).exit_code == 0
     assert grouped(db.path) == first
-    first_line, second_line = cli("history", "-d", db.path).output.splitlines()
+    first_line, second_line, third_line = cli("history", "-d", db.path).output.splitlines()
     assert first_line.endswith("(can be undone)")
-    assert re.fullmatch(r"2  \S+  .*: \d+ changes  \(undone 20\d\d-\d\d-\d\dT[\d:.]+\+00:00\)", second_line), second_line
+    for number, line in (("2", second_line), ("3", third_line)):
+        assert re.fullmatch(number + r"  \S+  .*: \d+ changes  \(undone 20\d\d-\d\d-\d\dT[\d:.]+\+00:00\)", line), line
     assert cli("undo", "1", "-d", db.path).exit_code == 0
     assert grouped(db.path) == {}
     assert_refused(cli("undo", "-d", db.path), "nothing to undo")

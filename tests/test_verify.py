@@ -143,7 +143,8 @@ def test_groups_written_by_someone_else_are_counted_never_judged(backfilled):
             damage(db, "UPDATE responses SET consortium_id = ?, is_arbiter_response = ? WHERE id = ?", group, flag, row_id)
     result = verify(db)
     assert result.exit_code == 0, result.output
-    assert "not checked: 5 rows whose consortium_id this tool did not write" in result.output
+    assert ("  not checked: 5 rows whose consortium_id this tool did not write"
+            " (backfill --replace-foreign regroups them)\n") in result.output
 
 
 def test_verify_reads_the_grouped_rows_in_short_rowid_ranges_and_finds_the_same(backfilled, monkeypatch):
@@ -164,3 +165,17 @@ def test_verify_reads_the_grouped_rows_in_short_rowid_ranges_and_finds_the_same(
     rows = db.conn.execute("SELECT max(rowid) FROM responses").fetchone()[0]
     assert [(r["low"], r["high"]) for r in reads] == [(low, min(low + 3, rows)) for low in range(0, rows, 3)]
     assert paged.output == whole.output
+
+
+def test_a_database_backfilled_before_runs_had_a_source(backfilled):
+    """A backfill by a version from before consortium_logs.db (no `source` column):
+    verify checks its runs as recovered from prompts, and still finds damage."""
+    db, first, _ = backfilled
+    damage(db, "ALTER TABLE consortium_runs DROP COLUMN source")
+    result = verify(db)
+    assert result.exit_code == 0, result.output
+    assert "2 runs recovered from prompts in logs.db, 0 linked from consortium_logs.db" in result.output
+    damage(db, "UPDATE responses SET is_arbiter_response = 1 WHERE id = ?", first["members"][0])
+    result = verify(db)
+    assert result.exit_code == 1
+    assert "VIOLATION" in result.output
