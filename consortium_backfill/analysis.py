@@ -65,9 +65,7 @@ def prepare(conn, columns, names, window, include_orphans=False, replace_foreign
     )
     run_sql(conn, "scratch")
     load_names(conn, names)
-    # Values this tool did not write, among the rows this pass reads as new:
-    # those before were counted, and left alone, by the backfill that read them.
-    foreign.find(conn, columns, row_ranges(min(start, max_rid), max_rid))
+    first_pages(conn, columns, min(start, max_rid), max_rid)
     params = dict(
         max_rid=max_rid,
         start=min(start, max_rid),
@@ -111,6 +109,22 @@ def id_index(conn):
     return any(
         index.unique and not index.partial and index.columns == ["id"] for index in utils_db(conn)["responses"].indexes
     )
+
+
+def first_pages(conn, columns, after, last):
+    """What the rows after `after` show on their first page, in one pass a range at a time:
+    values this tool did not write (foreign.py), and the rows logged under a consortium's
+    name (sql/named_rows.sql), which the phases after read instead of each scanning the
+    table. Run on one range after the other, the second statement finds its pages in
+    SQLite's cache.
+
+    Rows before `after` were counted, and left alone, by the backfill that read them.
+    """
+    find_foreign = foreign.finder(conn, columns)
+    for low, high in row_ranges(after, last):
+        find_foreign(low, high)
+        run_sql(conn, "named_rows", dict(low=low, high=high))
+    foreign.name_kinds(conn)
 
 
 def rows_out_of_order(conn, latest):
@@ -324,7 +338,7 @@ def output_rows(conn, one, start=0):
     in_turns = table_exists(conn, "turns")
     # Both counts of responses in one read of its rows.
     in_responses, grouped_in_responses = conn.execute(
-        "SELECT count(*), count(consortium_id) FROM logged WHERE model IN (SELECT name FROM consortium_names) AND rid > ?",
+        "SELECT count(*), count(consortium_id) FROM named_rows JOIN logged USING (rid) WHERE rid > ?",
         [start],
     ).fetchone()
     return {

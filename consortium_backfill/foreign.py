@@ -47,18 +47,22 @@ def logged_column(columns, replace):
     return f"CASE WHEN rowid IN (SELECT rid FROM foreign_values) THEN {foreign} ELSE consortium_id END"
 
 
-def find(conn, columns, ranges):
-    """Fill the temp table foreign_values, one rowid range at a time."""
+def finder(conn, columns):
+    """find(low, high): into the temp table foreign_values, those of one rowid range
+    (nothing to find without the consortium_id column). name_kinds() once they are all found."""
     if "consortium_id" not in columns:
-        return
+        return lambda low, high: None
     has_flag = "is_arbiter_response" in columns
     fill = dict(
         ours=ours(conn),
         flag="is_arbiter_response" if has_flag else "NULL",
         flag_default=flag_default(conn) if has_flag else "NULL",
     )
-    for low, high in ranges:
-        run_sql(conn, "foreign", dict(low=low, high=high), **fill)
+    return lambda low, high: run_sql(conn, "foreign", dict(low=low, high=high), **fill)
+
+
+def name_kinds(conn):
+    """Tell model names from other values among those found (sql/foreign_kinds.sql)."""
     if conn.execute("SELECT 1 FROM foreign_values WHERE kind = 'other' LIMIT 1").fetchone():
         run_sql(conn, "foreign_kinds")
 

@@ -7,9 +7,9 @@ SELECT
     logged.datetime_utc, logged.dt,
     json_extract(CASE WHEN json_valid(responses.response_json) THEN responses.response_json END,
                  '$.metadata.consortium_id')
-FROM logged
+FROM named_rows
+JOIN logged ON logged.rid = named_rows.rid
 JOIN main.responses ON responses.rowid = logged.rid
-WHERE logged.rid > :start
-  AND logged.model IN (SELECT name FROM consortium_names)
+WHERE named_rows.rid > :start
   AND logged.consortium_id IS NULL
   AND logged.id NOT IN (SELECT output_id FROM c08_done);

@@ -54,11 +54,11 @@ FROM (
         output.rid AS output_rid,
         previous.rid AS previous_rid,
         arbiter_format(CAST(substr(previous.prompt, 1, :prefix_length) AS BLOB)) AS previous_format
-    FROM logged AS output
+    FROM named_rows
+    JOIN logged AS output ON output.rid = named_rows.rid
     LEFT JOIN logged AS previous
         ON previous.rid = (SELECT max(rid) FROM logged WHERE rid < output.rid)
-    WHERE output.rid > :low AND output.rid <= :high
-      AND output.model IN (SELECT name FROM consortium_names)
+    WHERE named_rows.rid > :low AND named_rows.rid <= :high
       AND output.consortium_id IS NULL
       -- output rows of the consortium_logs.db era are linked by consortium_logs.link
       AND output.rid NOT IN (SELECT rid FROM c08_claimed)

@@ -2,6 +2,11 @@
 -- never touch the user's database file.
 CREATE TEMP TABLE consortium_names (name TEXT PRIMARY KEY);
 
+-- Rows logged under a consortium's name (its output rows), among those this
+-- pass reads as new (sql/named_rows.sql): the phases that look for output
+-- rows read them here instead of each scanning the table again.
+CREATE TEMP TABLE named_rows (rid INTEGER PRIMARY KEY);
+
 -- Runs as the backfill recorded them in its history table (read by verify,
 -- which checks these alone): an orphan run (--include-orphans) has no output
 -- row; an accepted run's final arbiter was confirmed by hand, wherever it was
