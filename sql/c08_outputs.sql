@@ -7,8 +7,9 @@ SELECT
     logged.datetime_utc, logged.dt,
     json_extract(CASE WHEN json_valid(responses.response_json) THEN responses.response_json END,
                  '$.metadata.consortium_id')
+-- CROSS JOIN: from the few named rows to theirs, never the other way.
 FROM named_rows
-JOIN logged ON logged.rid = named_rows.rid
+CROSS JOIN logged ON logged.rid = named_rows.rid
 JOIN main.responses ON responses.rowid = logged.rid
 WHERE named_rows.rid > :start
   AND logged.consortium_id IS NULL

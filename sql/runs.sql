@@ -54,8 +54,9 @@ FROM (
         output.rid AS output_rid,
         previous.rid AS previous_rid,
         arbiter_format(CAST(substr(previous.prompt, 1, :prefix_length) AS BLOB)) AS previous_format
+    -- CROSS JOIN: from the few named rows to theirs, never the other way.
     FROM named_rows
-    JOIN logged AS output ON output.rid = named_rows.rid
+    CROSS JOIN logged AS output ON output.rid = named_rows.rid
     LEFT JOIN logged AS previous
         ON previous.rid = (SELECT max(rid) FROM logged WHERE rid < output.rid)
     WHERE named_rows.rid > :low AND named_rows.rid <= :high
