@@ -8,6 +8,11 @@ from . import blocks
 from .reader import MalformedPrompt
 
 ORIGINAL_END = re.compile(r"</original_prompt>\s*<model_responses>")
+HISTORY_END = "</iteration_history>"
+
+# The prompt sections() was last asked about, its sections and the error they
+# raised: [prompt, sections, error].
+_last = [None, None, None]
 
 
 class ArbiterPrompt(blocks.SectionsReader):
@@ -15,14 +20,31 @@ class ArbiterPrompt(blocks.SectionsReader):
     prefixes = ("<arbiter_prompt>",)
 
     def sections(self, prompt):
-        """(original, responses, history) as (start, end) offsets into prompt."""
+        """(original, responses, history) as (start, end) offsets into prompt; raises MalformedPrompt.
+
+        One prompt is asked about three times in a row: manual and automatic
+        context tell theirs apart by its history, then the reader that took it
+        reads it. They all inherit this method, so the sections are found once
+        and kept for the prompt last asked about (held here, so that no other
+        text can take its id).
+        """
+        if prompt is not _last[0]:
+            try:
+                _last[:] = [prompt, self.find_sections(prompt), None]
+            except MalformedPrompt as error:
+                _last[:] = [prompt, None, str(error)]
+        if _last[2] is not None:
+            raise MalformedPrompt(_last[2])
+        return _last[1]
+
+    def find_sections(self, prompt):
         opening = blocks.first(
             r"^<arbiter_prompt>\s*(?:<user_instructions>[\s\S]*?</user_instructions>\s*)?<original_prompt>",
             prompt,
             what="<original_prompt> after <arbiter_prompt>",
         )
         original_end = self.original_end(prompt, opening.end())
-        history_end = blocks.last(r"</iteration_history>\s*</arbiter_prompt>", prompt, original_end.end())
+        history_end = blocks.last(HISTORY_END + r"\s*</arbiter_prompt>", prompt, original_end.end())
         responses_end = blocks.last(
             r"</model_responses>\s*<iteration_history>", prompt, original_end.end(), history_end.start()
         )
@@ -60,7 +82,9 @@ class ArbiterPrompt(blocks.SectionsReader):
 
         Readers that narrow this one (manual and automatic context) tell their
         prompts apart by it: same prefix, another history."""
-        if not ArbiterPrompt.recognises(self, prompt):
+        # A prompt with no end of a history, such as the head SQL passes to
+        # arbiter_format(), is told apart without a search for its sections.
+        if not ArbiterPrompt.recognises(self, prompt) or HISTORY_END not in prompt:
             return None
         try:
             return blocks.strip(prompt, *self.sections(prompt)[2])
