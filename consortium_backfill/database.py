@@ -132,6 +132,12 @@ def open_database(path, busy_timeout, write):
     # (and syncs its journal) far less often, and arbiter prompts read by
     # several phases stay cached. Memory stays bounded whatever the size.
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    # The scratch tables' own rollback journal in memory, not in a temp file:
+    # only a failed statement on them needs it, and each read range rewrites
+    # them (a few hundred MB of temp-file writes at 100k rows, beside the
+    # user's file on the same disk). It holds the old content of the pages one
+    # statement changes, never the user's file: llm's journal is untouched.
+    conn.execute("PRAGMA temp.journal_mode = MEMORY")
     # A row holding invalid UTF-8 as TEXT is read with U+FFFD, not an exception.
     conn.text_factory = lambda data: data.decode("utf-8", "replace")
     register_functions(conn)
