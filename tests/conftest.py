@@ -3,11 +3,14 @@ import json
 import pathlib
 import shutil
 import sqlite3
+import time
+import types
 
 import pytest
 from click.testing import CliRunner
 
 from consortium_backfill import cli as command_line
+from consortium_backfill import write
 from builder import FIXTURES, LogsDB
 
 ALL_COMBOS = sorted(path.parent.name for path in FIXTURES.glob("*/truth.json"))
@@ -25,6 +28,17 @@ def no_users_llm_folder(tmp_path, monkeypatch):
     """llm's default folder (click.get_app_dir) is an empty one: a consortium_logs.db
     of the machine's user is never found by a test."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@pytest.fixture(autouse=True)
+def no_pause_between_transactions(request, monkeypatch):
+    """A backfill run in the test's process leaves out the pause between two write
+    transactions, which only lets another program take the lock: hundreds of them
+    made a tenth of a second each of the suite's time. Tests marked beside_a_writer,
+    where another program does wait for the lock, and backfills run as a process of
+    their own keep it. (write.pause_after, what the pause would be, is unchanged.)"""
+    if "beside_a_writer" not in request.keywords:
+        monkeypatch.setattr(write, "time", types.SimpleNamespace(perf_counter=time.perf_counter, sleep=lambda seconds: None))
 
 
 @pytest.fixture

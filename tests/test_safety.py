@@ -406,6 +406,7 @@ def test_timed_kills_leave_whole_runs(tmp_path):
 RUNS_BESIDE_LLM = 400
 
 
+@pytest.mark.beside_a_writer
 def test_backfill_beside_a_process_logging_like_llm(tmp_path):
     """It finishes, the runs logged meanwhile are grouped by the next backfill, the writer loses nothing."""
     db = LogsDB(tmp_path / "logs.db")

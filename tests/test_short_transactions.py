@@ -243,6 +243,7 @@ def big_database(tmp_path, runs=60):
     return db.path
 
 
+@pytest.mark.beside_a_writer
 def test_a_backup_taken_while_another_program_writes_is_a_consistent_copy(tmp_path, monkeypatch):
     path = big_database(tmp_path)
     # Steps of 64 KB: the copy takes many steps, and the writer's rows land between them.
@@ -267,6 +268,7 @@ def test_a_backup_taken_while_another_program_writes_is_a_consistent_copy(tmp_pa
     assert not list(tmp_path.glob("*.partial"))
 
 
+@pytest.mark.beside_a_writer
 def test_a_backup_that_writes_keep_restarting_gives_up_and_leaves_nothing(tmp_path, monkeypatch):
     """The backup alone (the reads before it would only wait on the writer as well)."""
     path = big_database(tmp_path)
