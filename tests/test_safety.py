@@ -14,6 +14,7 @@ import pytest
 
 import faults
 from consortium_backfill import backup
+from consortium_backfill import run as run_module
 from builder import LogsDB, arbiter_prompt
 from conftest import cli, file_hash, grouped, run_backfill
 
@@ -341,18 +342,78 @@ def backfill_process(path, models, **env):
     )
 
 
-def test_kill_at_any_statement_leaves_all_or_nothing(logs_db, tmp_path):
+def on_disk(path):
+    """What a kill would leave in path's folder: each file and its size, and the count of
+    commits SQLite keeps in the database's header."""
+    files = {f.name: f.stat().st_size for f in path.parent.iterdir()}
+    with open(path, "rb") as f:
+        f.seek(24)
+        return files, f.read(4)
+
+
+def statements_of_a_backfill(path, models, monkeypatch):
+    """For each statement of a backfill of path, counted as CONSORTIUM_BACKFILL_KILL_AFTER
+    counts them: whether it starts inside a transaction, and what its folder holds then.
+    (The backfill runs here, and writes path.)"""
+    statements = []
+
+    def record(conn):
+        conn.set_trace_callback(lambda statement: statements.append((conn.in_transaction, on_disk(path))))
+
+    monkeypatch.setattr(run_module, "kill_after_statements", record)
+    result = cli("backfill", "-d", path, "--models-file", models)
+    assert result.exit_code == 0, result.output
+    return statements
+
+
+def kill_points(statements):
+    """Where a kill can leave something of its own: the first statement and every one
+    before which something changed on disk (a commit, a statement run outside a
+    transaction, a backup), and in each transaction its first statement, its middle and
+    its COMMIT. A kill at any other statement leaves what one of these leaves."""
+    points = {1} | {n for n in range(2, len(statements) + 1) if statements[n - 1][1] != statements[n - 2][1]}
+    transactions = []
+    for n, (in_transaction, _) in enumerate(statements, 1):
+        if in_transaction and (n == 1 or not statements[n - 2][0]):
+            transactions.append([n, n])
+        elif in_transaction:
+            transactions[-1][1] = n
+    for first, last in transactions:
+        points |= {first, (first + last) // 2, last}
+    return sorted(points), len(transactions)
+
+
+def tables_state(path):
+    """The rows of each table: what a write that is not whole would leave half-done."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {table: conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0] for table in tables}
+    finally:
+        conn.close()
+
+
+def test_kill_at_any_statement_leaves_all_or_nothing(logs_db, tmp_path, monkeypatch):
+    """A kill leaves the file as it was, as the migration alone leaves it, or as the whole
+    backfill leaves it: both columns of every row and every table."""
     some_runs(logs_db, 5)
     logs_db.conn.close()
     pristine = tmp_path / "pristine.db"
     pristine.write_bytes(logs_db.path.read_bytes())
-    complete = tmp_path / "complete.db"
+    migrated = tmp_path / "migrated.db"
+    migrated.write_bytes(pristine.read_bytes())
+    assert cli("migrate", "-d", migrated).exit_code == 0
+    (tmp_path / "complete").mkdir()
+    complete = tmp_path / "complete" / "logs.db"
     complete.write_bytes(pristine.read_bytes())
-    run_backfill(complete, tmp_path / "models.txt")
-    after = columns_state(complete)
-    killed, completed = 0, False
-    # Every ninth statement from the backup to the COMMIT, then one run that finishes.
-    for n in range(1, 800, 9):
+    statements = statements_of_a_backfill(complete, tmp_path / "models.txt", monkeypatch)
+    whole = [(columns_state(path), tables_state(path)) for path in (pristine, migrated, complete)]
+    assert whole[2][0] != [(i, None, None) for i, _, _ in whole[2][0]]
+    points, transactions = kill_points(statements)
+    # The migration, then the write of the five runs; each kill is one process.
+    assert transactions == 2 and len(points) >= 10
+    # The last point: one statement past the end, where the backfill finishes.
+    for n in points + [len(statements) + 1]:
         logs_db.path.write_bytes(pristine.read_bytes())
         for stale in tmp_path.glob("logs.backup-*"):
             stale.unlink()
@@ -361,17 +422,13 @@ def test_kill_at_any_statement_leaves_all_or_nothing(logs_db, tmp_path):
         for backup in tmp_path.glob("logs.backup-*.db"):
             # A backup is taken before the first write. (These kills land at the start of
             # a statement, never inside the copy: test_a_backup_cut_short_... reaches there.)
-            assert columns_state(backup) is None, f"kill at statement {n}"
-        state = columns_state(logs_db.path)
-        assert state is None or state == after or state == [(i, None, None) for i, _, _ in after] or \
-            state == [(i, None, 0) for i, _, _ in after], f"kill at statement {n}"
-        if process.returncode == -signal.SIGKILL:
-            killed += 1
+            assert (columns_state(backup), tables_state(backup)) == whole[0], f"kill at statement {n}"
+        assert (columns_state(logs_db.path), tables_state(logs_db.path)) in whole, f"kill at statement {n}"
+        if n <= len(statements):
+            assert process.returncode == -signal.SIGKILL, f"kill at statement {n}"
         else:
-            assert process.returncode == 0 and state == after
-            completed = True
-            break
-    assert killed >= 10 and completed
+            assert process.returncode == 0
+            assert (columns_state(logs_db.path), tables_state(logs_db.path)) == whole[2]
 
 
 def test_timed_kills_leave_whole_runs(tmp_path):
