@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
 DB ?=
 MODELS ?=
 ID ?=
@@ -25,9 +26,14 @@ models_arg = $(if $(MODELS),--models-file "$(MODELS)")
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
 
+# uv (pinned in requirements.txt) goes in first, with this Python's pip (its
+# --python needs pip 22.3; an older one bootstraps pip into the venv instead);
+# uv then installs the rest, in a third of pip's time.
 $(VENV)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check "$$(grep '^uv==' requirements.txt)" \
+		|| ($(PY) -m ensurepip --default-pip && $(PY) -m pip install --quiet "$$(grep '^uv==' requirements.txt)")
+	$(UV) pip install --quiet --python $(PY) -r requirements.txt
 	touch $@
 
 ## make venv: the virtualenv in .venv, from requirements.txt (every other target makes it)
@@ -72,11 +78,13 @@ browse: venv
 	$(PY) backfill.py browse $(db_arg) $(ARGS)
 
 ## make test: the whole test suite (what CI runs): pytest, llm 0.36 on a backfilled file, and the package check
-# The package check waits mostly on downloads, pytest on the CPU: they run side by side.
-test: venv
+# The package check waits mostly on downloads, pytest on the CPU: they run side
+# by side, the check started first (it needs no .venv), pytest in one process per core.
+test:
 	@mkdir -p build
 	@.ci/package-check > build/package-check.log 2>&1 & check=$$!; \
-	CONSORTIUM_BACKFILL_LLM036=1 $(PY) -m pytest -q tests; status=$$?; \
+	$(MAKE) --no-print-directory venv && \
+	CONSORTIUM_BACKFILL_LLM036=1 $(PY) -m pytest -q -n auto tests; status=$$?; \
 	if wait $$check; then grep '^package-check' build/package-check.log; \
 	else cat build/package-check.log; echo "package-check failed"; status=1; fi; \
 	exit $$status
@@ -100,7 +108,7 @@ fixtures: venv
 
 ## make mutate [JOBS=2] [ARGS='"consortium_backfill.explain*"']: mutation testing, slow, not in CI (README)
 mutate: venv
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	$(UV) pip install --quiet --python $(PY) -r requirements-mutate.txt
 	mkdir -p build
 	nice -n 19 $(VENV)/bin/mutmut run --max-children $(JOBS) $(ARGS) > build/mutmut.log 2>&1 \
 		|| (tail -c 2000 build/mutmut.log; exit 1)

@@ -109,3 +109,21 @@ def grouped(path):
         }
     finally:
         conn.close()
+
+
+# The longest tests (a virtualenv built on a clean clone, hundreds of backfills)
+# start first, in this order: with the tests spread over two processes (make
+# test), the two that build a virtualenv run side by side, and no long one is
+# left to start when the rest are done.
+LONGEST_FIRST = (
+    "test_llm_036_logs_and_lists_on_the_backfilled_file",
+    "test_kill_at_any_statement_leaves_all_or_nothing",
+    "test_a_database_generated_now_by_the_real_packages",
+    "test_a_rerun_after_each_cut_equals_one_pass_over_the_whole_file",
+    "test_a_backfill_killed_between_transactions_leaves_whole_runs_that_the_next_one_completes",
+)
+
+
+def pytest_collection_modifyitems(items):
+    first = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: first.get(item.originalname, len(first)))

@@ -102,7 +102,7 @@ def main(argv=None):
     ap.add_argument("--venvs", type=Path, default=DEFAULT_VENVS,
                     help="where the cached virtualenvs live (default: build/fixture-venvs)")
     ap.add_argument("--installer", choices=["auto", "uv", "pip"], default="auto",
-                    help="uv if on PATH (auto), else venv + pip")
+                    help="uv if on PATH or beside this Python (auto), else venv + pip")
     ap.add_argument("-j", "--jobs", type=int, default=1,
                     help="combos generated at the same time (default 1)")
     ap.add_argument("--strict", action="store_true",

@@ -3,12 +3,15 @@
 A venv holds the pins of requirements/<combo>.txt plus the stub-model plugin
 (stub_models/, packed into a wheel here: no build backend, nothing written into
 the source tree). It is rebuilt when the requirements, the Python or the stub
-plugin change. `uv` is used when it is on PATH; else `venv --without-pip` and
-this Python's pip, installing offline from a wheel folder
-(build/fixture-venvs/wheels/) filled once for all combos.
+plugin change. `uv` is used when it is on PATH or beside this Python (make
+venv installs it); else `venv --without-pip` and this Python's pip,
+installing offline from a wheel folder (build/fixture-venvs/wheels/) filled
+once for all combos.
 """
 
 import base64
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -125,7 +128,8 @@ def _run(cmd, **kw):
 
 def _pick_installer(choice):
     if choice in ("auto", "uv"):
-        uv = shutil.which("uv")
+        # On PATH, or beside this Python (make venv installs it in .venv).
+        uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
         if uv:
             return ("uv", uv)
         if choice == "uv":
@@ -148,9 +152,23 @@ def _norm(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@contextlib.contextmanager
+def locked(folder, name):
+    """One process at a time in the block (make test runs the tests in several)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def fill_wheelhouse(req, wheelhouse, pip):
     """pip mode: download the pinned wheels once into a folder shared by all
     combos (they share most pins), so that every venv installs offline."""
+    with locked(wheelhouse.parent, "wheels"):
+        _fill_wheelhouse(req, wheelhouse, pip)
+
+
+def _fill_wheelhouse(req, wheelhouse, pip):
     wheelhouse.mkdir(parents=True, exist_ok=True)
     have = {(_norm(f.name.split("-")[0]), f.name.split("-")[1]) for f in wheelhouse.glob("*.whl")}
     missing = []
@@ -191,6 +209,11 @@ def ensure_venv(combo, venvs_dir, installer, build=None):
     """Create or reuse build/fixture-venvs/<combo>; returns (bin dir, cached?).
     `build`: the name of an llm-consortium build archive to install from source
     (its dependencies must be pinned in the requirements file)."""
+    with locked(venvs_dir, combo):
+        return _ensure_venv(combo, venvs_dir, installer, build)
+
+
+def _ensure_venv(combo, venvs_dir, installer, build):
     venv = venvs_dir / combo
     bindir = venv / "bin"
     py = bindir / "python"
