@@ -79,12 +79,13 @@ browse: venv
 
 ## make test: the whole test suite (what CI runs): pytest, llm 0.36 on a backfilled file, and the package check
 # The package check waits mostly on downloads, pytest on the CPU: they run side
-# by side, the check started first (it needs no .venv), pytest in one process per core.
+# by side, the check started first (it needs no .venv), pytest in one process per
+# core, each given its next test when it is free (the longest go first: conftest.py).
 test:
 	@mkdir -p build
 	@.ci/package-check > build/package-check.log 2>&1 & check=$$!; \
 	$(MAKE) --no-print-directory venv && \
-	CONSORTIUM_BACKFILL_LLM036=1 $(PY) -m pytest -q -n auto tests; status=$$?; \
+	CONSORTIUM_BACKFILL_LLM036=1 $(PY) -m pytest -q -n auto --maxschedchunk 1 tests; status=$$?; \
 	if wait $$check; then grep '^package-check' build/package-check.log; \
 	else cat build/package-check.log; echo "package-check failed"; status=1; fi; \
 	exit $$status
