@@ -22,7 +22,9 @@ from .progress import QUIET
 from .sqlfiles import sql_text, statements
 
 # How long one transaction should hold the write lock; llm must never wait 1 s.
-CHUNK_SECONDS = 0.25
+# Under 228 ms, after which a waiting writer sleeps 100 ms between tries
+# instead of 50 (pause_after): a shorter pause follows.
+CHUNK_SECONDS = 0.18
 # The first transaction's size, before one was timed.
 FIRST_CHUNK_ROWS = 1000
 MIN_CHUNK_ROWS = 50
@@ -30,21 +32,32 @@ MIN_CHUNK_ROWS = 50
 # two tries once a writer has waited a while (100 ms), so that a waiting llm
 # wakes up to a free lock before the next transaction takes it.
 PAUSE_SECONDS = 0.11
+# SQLite's busy handler, which llm waits with: its sleeps between two tries of
+# a waiting writer, in ms, then 100 ms each until the timeout.
+BUSY_SLEEPS_MS = (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100)
+# Beyond a writer's longest sleep, for it to wake up and try.
+PAUSE_MARGIN = 0.01
 
 
 def pause_after(held, waited):
     """How long to leave the lock free after a transaction that held it `held` s,
     having waited `waited` s to take it.
 
-    SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ... 100 ms between
-    tries: a writer that began waiting during a transaction held t seconds
-    sleeps at most 2t + 5 ms before it tries again. A short transaction needs
-    only that short a pause; one that had to wait for the lock may have kept
-    a writer waiting since before it began, which gets the whole pause.
+    A writer that began waiting during the transaction has waited at most
+    `held` when it ends, and is in one of the busy handler's sleeps that begin
+    by then: the longest of those (50 ms up to 228 ms of waiting, 100 ms
+    after), and a margin, is all the pause it needs to find the lock free.
+    One that had to wait for the lock may have kept a writer waiting since
+    before it began, which gets the whole pause.
     """
     if waited > 0.001:
         return PAUSE_SECONDS
-    return min(PAUSE_SECONDS, 2 * held + 0.01)
+    begun = longest = 0
+    for sleep in BUSY_SLEEPS_MS:
+        if begun > held * 1000:
+            break
+        longest, begun = sleep, begun + sleep
+    return min(PAUSE_SECONDS, longest / 1000 + PAUSE_MARGIN)
 
 
 def fts_update_triggers(conn):
