@@ -138,3 +138,26 @@ def test_tables_made_before_foreign_keys_get_them_and_one_time_format(tmp_path):
         ("2025-04-19T15:00:00.123+00:00", "2025-04-19T15:00:02.500+00:00")
     ]
     assert schema_and_rows(db.path, "responses") == before
+
+
+def test_values_someone_else_wrote_go_back_to_a_flag_column_declared_without_default(tmp_path):
+    """A hand-made is_arbiter_response with no DEFAULT: --replace-foreign sets the
+    rows it regroups to NULL, what such a column holds for a never-grouped row."""
+    db = LogsDB(tmp_path / "logs.db")
+    db.conn.execute("ALTER TABLE responses ADD COLUMN consortium_id TEXT")
+    db.conn.execute("ALTER TABLE responses ADD COLUMN is_arbiter_response INTEGER")
+    plain = db.log("gpt-4o", "plain", "answer")
+    run = db.run("cons", "Question", [[("a", "a1"), ("b", "b1")]])
+    db.conn.execute("UPDATE responses SET consortium_id = 'mine', is_arbiter_response = 0 WHERE id IN (?, ?)",
+                    [plain, run["output"]])
+    db.conn.commit()
+    models = tmp_path / "models.txt"
+    models.write_text("cons\n")
+    left = cli("backfill", "-d", db.path, "-m", models)
+    assert left.exit_code == 0, left.output
+    assert db.conn.execute("SELECT consortium_id FROM responses WHERE id = ?", [plain]).fetchone() == ("mine",)
+    replaced = cli("backfill", "-d", db.path, "-m", models, "--replace-foreign")
+    assert replaced.exit_code == 0, replaced.output
+    rows = dict(db.conn.execute("SELECT id, is_arbiter_response FROM responses WHERE consortium_id IS NULL"))
+    assert rows == {plain: None}
+    assert columns(db.path)["is_arbiter_response"] == ("INTEGER", None)
