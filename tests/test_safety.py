@@ -518,3 +518,23 @@ def test_default_database_missing_points_to_the_demo(tmp_path, monkeypatch):
     result = cli("verify")
     assert_refused(result, "run `make demo` to try the example")
     assert str(tmp_path / "nowhere" / "logs.db") in result.output
+
+
+def test_replacing_values_someone_else_wrote_is_backed_up_first(logs_db, tmp_path):
+    """No run to group, only values an earlier attempt left: --replace-foreign
+    writes, so the first backfill keeps a copy of them."""
+    logs_db.log("gpt-4o", "plain", "answer")
+    logs_db.conn.execute("ALTER TABLE responses ADD COLUMN consortium_id TEXT")
+    logs_db.conn.execute("ALTER TABLE responses ADD COLUMN is_arbiter_response INTEGER DEFAULT 0")
+    logs_db.conn.execute("UPDATE responses SET consortium_id = 'an earlier attempt', is_arbiter_response = 1")
+    logs_db.conn.commit()
+    copy = tmp_path / "copy.db"
+    result = cli("backfill", "-d", logs_db.path, "--models-file", tmp_path / "models.txt",
+                 "--replace-foreign", "--backup-path", copy)
+    assert result.exit_code == 0, result.output
+    assert f"Backup: {copy}" in result.output
+    assert logs_db.conn.execute("SELECT consortium_id, is_arbiter_response FROM responses").fetchall() == [(None, 0)]
+    kept = sqlite3.connect(copy)
+    assert kept.execute("SELECT consortium_id, is_arbiter_response FROM responses").fetchall() == [
+        ("an earlier attempt", 1)]
+    kept.close()
