@@ -140,6 +140,20 @@ def test_locked_database(logs_db):
     assert_refused(result, "database is busy", logs_db.path, before)
 
 
+@pytest.mark.parametrize("command", [["verify"], ["explain", "some-row-id"], ["history"]])
+def test_commands_that_only_read_say_a_locked_database_is_busy(logs_db, tmp_path, command):
+    some_runs(logs_db)
+    run_backfill(logs_db.path, tmp_path / "models.txt", "--no-backup")
+    holder = sqlite3.connect(logs_db.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = cli(*command, "-d", logs_db.path, "--busy-timeout", "0.2")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_refused(result, "database is busy")
+
+
 def test_not_enough_disk_for_the_backup(logs_db, monkeypatch):
     some_runs(logs_db)
     before = file_hash(logs_db.path)
