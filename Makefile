@@ -107,13 +107,19 @@ bench: venv
 fixtures: venv
 	$(PY) tests/realdata/generate.py $(ARGS)
 
-## make mutate [JOBS=2] [ARGS='"consortium_backfill.explain*"']: mutation testing, slow, not in CI (README)
+## make mutate [SAMPLE=200] [JOBS=2] [ARGS='"consortium_backfill.explain*"']: mutation testing, slow, not in CI (README)
 mutate: venv
 	$(UV) pip install --quiet --python $(PY) -r requirements-mutate.txt
 	mkdir -p build
+ifdef SAMPLE
+	nice -n 19 $(PY) tests/mutation/sample.py $(SAMPLE) --jobs $(JOBS) > build/mutmut.log 2>&1 \
+		|| (tail -c 2000 build/mutmut.log; exit 1)
+	$(PY) tests/mutation/score.py --sample $(SAMPLE)
+else
 	nice -n 19 $(VENV)/bin/mutmut run --max-children $(JOBS) $(ARGS) > build/mutmut.log 2>&1 \
 		|| (tail -c 2000 build/mutmut.log; exit 1)
 	$(PY) tests/mutation/score.py
+endif
 	nice -n 19 $(PY) tests/mutation/hand.py
 
 ## make clean: remove build/, mutants/ and caches (keeps .venv)

@@ -17,6 +17,7 @@ import argparse
 import collections
 import difflib
 import json
+import math
 import pathlib
 import re
 import sys
@@ -107,11 +108,16 @@ def sql_case_only(before, after):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--survivors", action="store_true", help="list the surviving mutants")
+    ap.add_argument("--sample", type=int, metavar="N",
+                    help="score only the sample of N mutants that sample.py picks, with its 95 %% interval")
     args = ap.parse_args(argv)
     codes = results()
     if not codes:
         print("no mutmut results: run `make mutate` first")
         return 1
+    if args.sample:
+        from sample import sample
+        codes = {name: codes[name] for name in sample(codes, args.sample)}
     by_module = collections.defaultdict(collections.Counter)
     equivalent = set()
     for name, code in codes.items():
@@ -127,11 +133,26 @@ def main(argv=None):
         total.update(counts)
         print(line(module, counts))
     print(line("all", total))
+    if args.sample:
+        checked = total["killed"] + total["survived"] + total["other"]
+        if checked:
+            low, high = wilson(total["killed"], checked)
+            print(f"\nA random sample of {args.sample} of the {len(results())} mutants, {checked} of them "
+                  f"checked and not equivalent: the project's score is between {100 * low:.0f} % and "
+                  f"{100 * high:.0f} % (95 % interval).")
     if args.survivors:
         for name, code in sorted(codes.items()):
             if code in SURVIVED and name not in equivalent:
                 print("survived:", name)
     return 0
+
+
+def wilson(successes, trials, z=1.96):
+    """The Wilson score interval of a proportion: sound even near 100 %, unlike p ± z·se."""
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return centre - half, centre + half
 
 
 def line(module, counts):
