@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from consortium_backfill import cli as command_line
 from consortium_backfill import write
 from builder import FIXTURES, LogsDB
+from forker import Forker
 
 ALL_COMBOS = sorted(path.parent.name for path in FIXTURES.glob("*/truth.json"))
 TRUTHS = {combo: json.loads((FIXTURES / combo / "truth.json").read_text()) for combo in ALL_COMBOS}
@@ -39,6 +40,13 @@ def no_pause_between_transactions(request, monkeypatch):
     their own keep it. (write.pause_after, what the pause would be, is unchanged.)"""
     if "beside_a_writer" not in request.keywords:
         monkeypatch.setattr(write, "time", types.SimpleNamespace(perf_counter=time.perf_counter, sleep=lambda seconds: None))
+
+
+@pytest.fixture
+def forker():
+    """Backfills as processes of their own, each forked from one that imported the package (tests/forker.py)."""
+    with Forker() as started:
+        yield started
 
 
 @pytest.fixture

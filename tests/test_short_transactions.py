@@ -105,7 +105,7 @@ def test_transactions_of_one_run_give_what_one_transaction_gives(combo, tmp_path
 
 
 def test_a_backfill_killed_between_transactions_leaves_whole_runs_that_the_next_one_completes(
-        uninterrupted, tmp_path):
+        uninterrupted, tmp_path, forker):
     pristine = tmp_path / "pristine.db"
     shutil.copy(COMBO / "logs.db", pristine)
     assert cli("migrate", "-d", pristine).exit_code == 0
@@ -117,11 +117,10 @@ def test_a_backfill_killed_between_transactions_leaves_whole_runs_that_the_next_
     # Kills at statements spread over the write of one transaction per run.
     for kill_at in range(450, 2700, 280):
         shutil.copy(pristine, path)
-        process = backfill_process(path, MODELS, CONSORTIUM_BACKFILL_KILL_AFTER=str(kill_at),
-                                   CONSORTIUM_BACKFILL_CHUNK_ROWS="1")
-        process.communicate(timeout=60)
-        if process.returncode != -signal.SIGKILL:
-            assert process.returncode == 0
+        status = forker.run(["backfill", "-d", path, "-m", MODELS],
+                            CONSORTIUM_BACKFILL_KILL_AFTER=str(kill_at), CONSORTIUM_BACKFILL_CHUNK_ROWS="1")
+        if status != -signal.SIGKILL:
+            assert status == 0
             break
         rows = grouped(path)
         # Whole runs only: every row of a run, or none.
