@@ -154,11 +154,17 @@ def backup_case(db: Path, work: Path, python: str, fresh_copy, drop_cache, remov
 
 def first_beside_writer(db: Path, models: Path, work: Path, python: str, timed, fresh_copy, remove_copy, warm: bool,
                         timeout) -> dict:
-    """A first backfill (no backup) of a fresh copy beside a writer like llm: its time and the writer's figures."""
+    """A first backfill (no backup) of a fresh copy beside a writer like llm, then its undo beside the
+    same writer: their times and the writer's figures."""
     copy, _ = fresh_copy(db, warm)
     try:
         result, writer = with_writer(
             copy, work, lambda: measured_backfill(python, copy, models, work, timed, timeout, ["--no-backup"]))
-        return {"wall": result["wall"]} | writer
+        undo_log = work / f"undo-{copy.stem}.log"
+        undo = [python, str(HERE.parent / "backfill.py"), "undo", "-d", str(copy)]
+        undone, undo_writer = with_writer(copy, work, lambda: timed(undo, timeout, undo_log))
+        if not undone["ok"]:
+            raise RuntimeError(f"{' '.join(undo)}: exit {undone.get('exit')}: {undo_log.read_text()[-600:]}")
+        return {"wall": result["wall"]} | writer | {"undo": {"wall": undone["wall"]} | undo_writer}
     finally:
         remove_copy(copy)

@@ -29,7 +29,8 @@ other half and a backfill beside a writer like llm: the re-run's time beside
 the first run's, the rows it read (counted), SQLite's page reads, the bytes
 it read and wrote, and the writer's longest wait; and
 the first backfill's full backup alone and beside that writer (made, or given
-up), and a first backfill beside that writer (--no-backup-case skips both).
+up), and a first backfill beside that writer, then its undo beside it
+(--no-backup-case skips all three).
 """
 from __future__ import annotations
 
@@ -485,10 +486,15 @@ def main(argv=None):
     beside = [r for r in results if r.get("first_beside_writer") and not r["first_beside_writer"].get("error")]
     if beside:
         print()
-        print("the first backfill (no backup) beside a writer like llm (100 rows a second, 5 s timeout)")
-        head = ["rows", "first s", "writer longest wait s", "writer rows lost"]
+        print("the first backfill (no backup) beside a writer like llm (100 rows a second, 5 s timeout),"
+              " then its undo beside the same writer")
+        head = ["rows", "first s", "writer longest wait s", "writer rows lost",
+                "undo s", "writer longest wait s", "writer rows lost"]
         table = [[str(r["rows"]), f"{r['first_beside_writer']['wall']:.2f}",
-                  str(r["first_beside_writer"]["writer_longest_wait_s"]), str(r["first_beside_writer"]["writer_errors"])]
+                  str(r["first_beside_writer"]["writer_longest_wait_s"]), str(r["first_beside_writer"]["writer_errors"]),
+                  f"{r['first_beside_writer']['undo']['wall']:.2f}",
+                  str(r["first_beside_writer"]["undo"]["writer_longest_wait_s"]),
+                  str(r["first_beside_writer"]["undo"]["writer_errors"])]
                  for r in beside]
         print_table(head, table)
     if args.json:
