@@ -5,6 +5,7 @@ import os
 import pathlib
 import signal
 import sqlite3
+import sys
 import time
 import urllib.parse
 
@@ -19,6 +20,8 @@ REQUIRED_COLUMNS = ("id", "model", "prompt", "response", "datetime_utc")
 # What a backfill stopped half-way leaves (write.py).
 WHOLE_RUNS = "each run is written whole or not at all, and the next backfill groups the rest"
 CACHE_KIB = 64 * 1024
+# Pages read through a memory map of the file (SQLite caps it at 2 GB).
+MMAP_BYTES = 2 * 1024**3
 
 
 def llm_logs_path():
@@ -138,10 +141,29 @@ def open_database(path, busy_timeout, write):
     # user's file on the same disk). It holds the old content of the pages one
     # statement changes, never the user's file: llm's journal is untouched.
     conn.execute("PRAGMA temp.journal_mode = MEMORY")
+    conn.execute(f"PRAGMA mmap_size = {memory_map_bytes()}")
     # A row holding invalid UTF-8 as TEXT is read with U+FFFD, not an exception.
     conn.text_factory = lambda data: data.decode("utf-8", "replace")
     register_functions(conn)
     return conn, columns
+
+
+def memory_map_bytes():
+    """How much of the file SQLite reads through a memory map.
+
+    Each commit by another process (llm logs 100 rows a second at most)
+    empties our page cache; read() then copies every page in again from the
+    OS cache, while through a map SQLite uses the OS cache's page in place: a
+    first backfill beside a writer like llm is faster, and the writer waits
+    less (README, "Safe on a live logs.db"). Only reads go through the map:
+    SQLite writes as before, so the file and its journal are written exactly
+    as without it. An I/O error while reading a mapped page (a failing disk,
+    a network drive gone) stops the process as a kill would, which leaves
+    whole runs only. The mapped pages are the OS cache's, counted in the
+    process's RSS but not allocated by it. Not on Windows, where a file
+    mapped by us cannot be truncated by another process (llm's VACUUM).
+    """
+    return 0 if sys.platform == "win32" else MMAP_BYTES
 
 
 def connect(path, busy_timeout, write):

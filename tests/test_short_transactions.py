@@ -428,3 +428,15 @@ def test_rows_logged_while_undo_runs_are_kept(tmp_path, monkeypatch):
     kept = conn.execute("SELECT id, consortium_id FROM responses WHERE id LIKE '01live%'").fetchall()
     conn.close()
     assert sorted(kept) == sorted((row_id, None) for row_id in written["inserted"])
+
+
+def test_reads_go_through_a_memory_map_except_on_windows(tmp_path, monkeypatch):
+    """Each commit by llm empties SQLite's page cache; through a map, its pages come back from
+    the OS cache in place. Windows would keep another process from truncating a mapped file."""
+    path = big_database(tmp_path, runs=1)
+    for write_lock in (False, True):
+        with connection(path, 5, write=write_lock) as (conn, _):
+            assert conn.execute("PRAGMA mmap_size").fetchone()[0] > 1024**3
+    monkeypatch.setattr(sys, "platform", "win32")
+    with connection(path, 5, write=False) as (conn, _):
+        assert conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
