@@ -51,8 +51,14 @@ def undo(conn, which=None):
 
 def segments(conn, backfill_id):
     """[(first id, last id, changes)] of the changes on record for backfill_id, last ones
-    first: each holds every change of the runs it touches (an inner run's with its outer
-    run's), so that a transaction of whole segments restores whole runs."""
+    first: each holds every change of the runs it touches, so that a transaction of whole
+    segments restores whole runs.
+
+    The runs one write transaction wrote have their changes interleaved in the
+    record (each statement writes all of them), so their spans overlap and make
+    one segment: an inner run with its outer run, an accepted run with its
+    review row, as they were written.
+    """
     runs, members = history_tables(conn)
     first, last = conn.execute(
         "SELECT min(id), max(id) FROM consortium_backfill_changes WHERE backfill_id = ?", [backfill_id]
@@ -60,47 +66,20 @@ def segments(conn, backfill_id):
     if first is None:
         return []
     spans = {}  # run (or a change of no run) -> [first id, last id, changes]
-    outer = {}  # inner run -> its outer run
-    run_of_output = {}
-    reviews = []
     select = sql_text("undo_units")
     for low in range(first - 1, last, READ_IDS):
         rows = conn.execute(select, dict(
             backfill_id=backfill_id, low=low, high=low + READ_IDS, runs=runs, members=members)).fetchall()
-        for change_id, run_id, parent_run_id, output_id, review_of in rows:
-            if parent_run_id is not None:
-                outer[run_id] = parent_run_id
-            if output_id is not None:
-                run_of_output[output_id] = run_id
-            if review_of is not None:
-                reviews.append((change_id, review_of))
-            else:
-                widen(spans, run_id if run_id is not None else ("change", change_id), change_id, change_id, 1)
-    for change_id, response_id in reviews:
-        widen(spans, run_of_output.get(response_id, ("change", change_id)), change_id, change_id, 1)
-    whole = {}
-    for key, span in spans.items():
-        widen(whole, outermost(key, outer), *span)
+        for change_id, run_id in rows:
+            span = spans.setdefault(run_id if run_id is not None else ("change", change_id), [change_id, change_id, 0])
+            span[1], span[2] = change_id, span[2] + 1
     merged = []
-    for low, high, count in sorted(whole.values()):
+    for low, high, count in sorted(spans.values()):
         if merged and low <= merged[-1][1]:
             merged[-1] = [merged[-1][0], max(high, merged[-1][1]), merged[-1][2] + count]
         else:
             merged.append([low, high, count])
     return [tuple(segment) for segment in reversed(merged)]
-
-
-def widen(spans, key, low, high, count):
-    span = spans.setdefault(key, [low, high, 0])
-    span[0], span[1], span[2] = min(span[0], low), max(span[1], high), span[2] + count
-
-
-def outermost(run_id, outer):
-    seen = {run_id}
-    while outer.get(run_id) is not None and outer[run_id] not in seen:
-        run_id = outer[run_id]
-        seen.add(run_id)
-    return run_id
 
 
 def chunks(all_segments, size):

@@ -374,9 +374,13 @@ def test_an_undo_killed_between_transactions_leaves_whole_runs_and_the_next_undo
     assert cut_short >= 4
 
 
-def test_undo_restores_an_inner_run_in_the_same_transaction_as_its_outer_run(tmp_path, monkeypatch):
+def test_each_undo_transaction_restores_whole_runs_an_inner_run_with_its_outer_run(tmp_path, monkeypatch):
     sys.path.insert(0, str(FIXTURES.parent / "realdata"))
     import author_history
+
+    def grouping(conn):
+        return {rid: (cid, flag) for rid, cid, flag in
+                conn.execute("SELECT rowid, consortium_id, is_arbiter_response FROM responses")}
 
     path = tmp_path / "logs.db"
     record = author_history.build(path)
@@ -384,29 +388,44 @@ def test_undo_restores_an_inner_run_in_the_same_transaction_as_its_outer_run(tmp
     models.write_text("".join(f"{name}\n" for name in record["models_file"]))
     assert cli("migrate", "-d", path).exit_code == 0
     before = snapshot(path)
-    monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "1")
-    assert cli("backfill", "-d", path, "-m", models, "--no-backup", "--replace-foreign").exit_code == 0
     conn = sqlite3.connect(path)
-    # The change that recorded each run's history row, by its output row.
-    recorded_by_output = dict(conn.execute(
-        "SELECT json_extract(new, '$.output_response_id'), id FROM consortium_backfill_changes"
-        " WHERE table_name = 'consortium_runs' AND action = 'insert'"
-    ))
-    ids = dict(conn.execute("SELECT rowid, id FROM responses"))
+    old = grouping(conn)
     conn.close()
-    transactions = []
-    undo_changes = changes.undo
-    monkeypatch.setattr(changes, "undo", lambda conn, backfill_id, keys, low, high: transactions.append(
-        (low, high)) or undo_changes(conn, backfill_id, keys, low, high))
-    assert cli("undo", "-d", path).exit_code == 0
-    assert snapshot(path) == before
+    # Several runs a transaction: their changes interleave in the record.
+    monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "40")
+    assert cli("backfill", "-d", path, "-m", models, "--no-backup", "--replace-foreign").exit_code == 0
+    monkeypatch.setenv("CONSORTIUM_BACKFILL_CHUNK_ROWS", "1")
+    conn = sqlite3.connect(path)
+    new = grouping(conn)
+    conn.close()
+    runs = {}
+    for rid, (run_id, _) in new.items():
+        if new[rid] != old[rid] and run_id is not None:
+            runs.setdefault(run_id, set()).add(rid)
     outer = next(run for run in record["runs"] if run.get("arbiter_runs"))
     inner = [run for run in record["runs"] if run["label"] in outer["arbiter_runs"]]
-    output_id = lambda run: ids[next(row["rowid"] for row in run["rows"] if row["role"] == "final_output")]
-    together = [recorded_by_output[output_id(run)] for run in [outer] + inner]
-    assert len(inner) >= 2 and len(transactions) > 5
-    assert any(all(low <= change <= high for change in together) for low, high in transactions)
-    assert not any(low <= together[0] <= high for low, high in transactions if not low <= together[1] <= high)
+    nested = {new[row["rowid"]][0] for run in [outer] + inner for row in run["rows"] if row["role"] == "final_output"}
+    assert len(nested) == len(inner) + 1 >= 3
+    runs["outer run with its inner runs"] = set().union(*(runs.pop(run_id) for run_id in nested))
+    seen = []
+    undo_changes = changes.undo
+
+    def undo_and_look(conn, *args):
+        counts = undo_changes(conn, *args)
+        now = grouping(conn)
+        for run_id, rids in runs.items():
+            # A value --replace-foreign cleared comes back with the clearing's own
+            # change: a row of an undone run reads as not grouped until then.
+            states = {"written" if now[rid] == new[rid] else "restored" if now[rid] == old[rid] or now[rid][0] is None
+                      else "other" for rid in rids}
+            assert states in ({"written"}, {"restored"}), (run_id, states)
+        seen.append(sum(now[rid] == old[rid] for rids in runs.values() for rid in rids))
+        return counts
+
+    monkeypatch.setattr(changes, "undo", undo_and_look)
+    assert cli("undo", "-d", path).exit_code == 0
+    assert snapshot(path) == before
+    assert len(set(seen)) >= 4 and seen == sorted(seen)
 
 
 def test_rows_logged_while_undo_runs_are_kept(tmp_path, monkeypatch):
