@@ -7,7 +7,7 @@ of the runs it finds.
 """
 import json
 
-from . import consortium_logs, foreign, formats, runid
+from . import consortium_logs, foreign, formats, resume, runid
 from .chains import requote, resolve_chains
 from .chat_turns import drop_earlier_turns
 from .database import history_tables
@@ -152,17 +152,49 @@ def ulid_milliseconds(column):
     )
 
 
-def link_consortium_logs(conn, path, params=None):
+def link_consortium_logs(conn, path, params, era=None):
     """Output rows of the consortium_logs.db era linked to their runs (c08_links), before the
     prompt-based phases, which then leave those rows alone. path None: no file found.
-    Output rows in responses are those logged after params["start"]. Returns how many runs the file holds."""
-    runs = consortium_logs.load(conn, path) if path is not None else 0
+
+    Output rows in responses are those logged after params["start"]; era
+    (resume.era_params) says where the last backfill stopped in llm's turns
+    and in the file; None reads them whole. Adds to params what the next
+    backfill starts after (sql/mark.sql); returns how many runs the file holds.
+    """
+    era = era or resume.era_params(None)
+    sample_count = params.get("sample_count", resume.SAMPLES)
+    turns_max, turns_id, turns_samples = consortium_logs.turns_read(conn, sample_count)
+    read = consortium_logs.Read()
+    if path is not None:
+        read = consortium_logs.load(
+            conn, path, era["runs_after"], era["calls_from"], era["pending"], era["first_created"], sample_count
+        )
     runs_table, _ = history_tables(conn)
     if table_exists(conn, runs_table):
         consortium_logs.mark_done(conn, runs_table)
-    consortium_logs.find_outputs(conn, params["start"] if params else 0)
+    params.update(
+        turns_after=min(era["turns_after"], turns_max or 0),
+        turns_max=turns_max or 0,
+        first_created_dt=julian_day(conn, read.first_created),
+    )
+    consortium_logs.find_outputs(conn, params)
     consortium_logs.link(conn, path is not None)
-    return runs
+    params.update(
+        clogs_last_rowid=read.last_rowid,
+        clogs_last_id=read.last_id,
+        clogs_samples=read.samples,
+        clogs_calls_rowid=read.calls_rowid,
+        clogs_pending=json.dumps(consortium_logs.pending_runs(conn, read, era["pending"])) if path else None,
+        clogs_first_created=read.first_created,
+        turns_last_rowid=turns_max,
+        turns_last_id=turns_id,
+        turns_samples=turns_samples,
+    )
+    return read.runs
+
+
+def julian_day(conn, text):
+    return conn.execute("SELECT julianday(?)", [text]).fetchone()[0]
 
 
 def analyse(conn, params, progress=QUIET, accept=None):
@@ -172,7 +204,7 @@ def analyse(conn, params, progress=QUIET, accept=None):
     """
     for low, high in row_ranges(params["start"], params["max_rid"]):
         run_sql(conn, "runs", dict(params, low=low, high=high))
-    consortium_logs.explain_skips(conn)
+    consortium_logs.explain_skips(conn, params)
     runs = [row[0] for row in conn.execute("SELECT run_rid FROM runs ORDER BY run_rid")]
     with progress.phase("Reading runs", len(runs), "runs") as advance:
         for low, high in ranges(runs, RUNS_PER_READ):
@@ -330,10 +362,11 @@ def claim(rows, claimed, role):
         yield rid, run_rid, role, quote["iteration"], arbiter_rid, quote["source"]
 
 
-def output_rows(conn, one, start=0):
+def output_rows(conn, one, start=0, turns=(0, 0)):
     """Every consortium output row of logs.db, in both of llm's tables, and where each one went.
 
-    In responses, those logged after `start` only: a later backfill never scans the table.
+    In responses, those logged after `start` only, in turns those in the rowid
+    range `turns` (the rows this backfill read): a later backfill never scans either table.
     """
     in_turns = table_exists(conn, "turns")
     # Both counts of responses in one read of its rows.
@@ -345,11 +378,12 @@ def output_rows(conn, one, start=0):
     ).fetchone()
     return {
         "in_responses": in_responses,
-        "in_turns": one("SELECT count(*) FROM main.turns WHERE model IN (SELECT name FROM consortium_names)")
+        "in_turns": one("SELECT count(*) FROM main.turns WHERE rowid > ? AND rowid <= ?"
+                        " AND model IN (SELECT name FROM consortium_names)", *turns)
         if in_turns else 0,
         "already_grouped": grouped_in_responses + (one(
-            "SELECT count(*) FROM main.turns WHERE id IN (SELECT output_id FROM c08_done)"
-            " AND model IN (SELECT name FROM consortium_names)"
+            "SELECT count(*) FROM main.turns WHERE rowid > ? AND rowid <= ? AND id IN (SELECT output_id FROM c08_done)"
+            " AND model IN (SELECT name FROM consortium_names)", *turns
         ) if in_turns else 0),
         "grouped": one("SELECT count(*) FROM runs WHERE skip_reason IS NULL AND output_rid IS NOT NULL")
         + one("SELECT count(*) FROM c08_links"),
@@ -370,7 +404,8 @@ def output_rows_grouped_before(conn, one, start, counted):
 def summarise(conn, params=None):
     one = lambda sql, *args: conn.execute(sql, args).fetchone()[0]
     start = params["start"] if params else 0
-    counted = output_rows(conn, one, start)
+    turns = (params["turns_after"], params["turns_max"]) if params and "turns_max" in params else (0, 2**62)
+    counted = output_rows(conn, one, start, turns)
     return {
         "output_rows_grouped_before": output_rows_grouped_before(conn, one, start, counted),
         "runs_by_era": {

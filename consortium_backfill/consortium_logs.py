@@ -7,6 +7,8 @@ The file is opened read-only and copied into TEMP tables once (c08_load.sql),
 so that it is never written and never locked while logs.db is.
 """
 import collections
+import dataclasses
+import json
 import os
 import pathlib
 import sqlite3
@@ -16,7 +18,7 @@ import click
 
 from .errors import Problem
 from .functions import utils_db
-from .sqlfiles import run_sql
+from .sqlfiles import run_sql, sql_text
 
 FILE_NAME = "consortium_logs.db"
 # The output row's datetime_utc is its run's start; consortium_runs.created_at
@@ -93,32 +95,129 @@ def columns(conn, table, schema="main"):
 # What a file needs for its runs to be linked: 0.8.0 and later builds have it;
 # the first builds of the file (December 2025) logged calls and configs only.
 RUN_TABLES = {"consortium_runs", "consortium_members", "arbiter_decisions"}
+# What a sampled consortium_runs row must still hold (sql/samples.sql): what
+# llm-consortium never changes once the run started (it updates the status,
+# iteration count and confidence when the run ends).
+RUN_CONTENT = "quote(t.created_at) || ', ' || quote(t.config_name) || ', ' || quote(length(t.user_prompt))"
+# A run left unlinked is read again by each backfill until the file holds
+# runs started this long after it: no run lasts a day, one still unlinked
+# then has failed, and its review rows stand.
+PENDING_DAYS = 1.0
 
 
-def load(conn, path):
-    """Copy what the file says about its runs into c08_runs and c08_members; the number of runs."""
+@dataclasses.dataclass
+class Read:
+    """What one backfill read of the file, for the next one to start after (sql/mark.sql)."""
+
+    runs: int = 0
+    last_rowid: int = None
+    last_id: str = None
+    samples: str = None
+    calls_rowid: int = None
+    first_created: str = None
+    newest_created: str = None
+
+
+def load(conn, path, runs_after=0, calls_from=0, pending="{}", first_created=None, sample_count=64):
+    """Copy what the file says about its runs into c08_runs and c08_members; returns a Read.
+
+    runs_after, pending: the runs read are those after this consortium_runs
+    rowid and those the last backfill left unlinked (a JSON object keyed by
+    run id); calls_from: the rowid of the file's responses table after which
+    every call of those runs lies (resume.py). The defaults read every run.
+    """
     tables = attach(conn, path)
     try:
         if not RUN_TABLES <= tables:
-            return 0
+            return Read()
+        # Read first: every call of a run created after this read lies after it.
+        calls_rowid = one(conn, f"SELECT coalesce(max(rowid), 0) FROM {SCHEMA}.responses") if "responses" in tables else None
+        runs_max = one(conn, f"SELECT coalesce(max(rowid), 0) FROM {SCHEMA}.consortium_runs")
         has_status = "status" in columns(conn, "consortium_runs", SCHEMA)
-        # The ids of the calls the file logged: its own responses table
-        # (llm <= 0.31) or llm's turns (llm >= 0.32), whichever it has.
-        logged = [f"SELECT id FROM {SCHEMA}.[{t}]" for t in ("responses", "turns") if t in tables]
         run_sql(
             conn,
             "c08_load",
+            dict(runs_after=runs_after, runs_max=runs_max, calls_from=calls_from, pending=pending),
             status="runs.status" if has_status else "NULL",
-            logged_ids=" UNION ALL ".join(logged) or "SELECT NULL WHERE 0",
+            # The calls the file logged: its own responses table (llm <= 0.31)
+            # or llm's turns (llm >= 0.32), whichever it has.
+            calls=f"{SCHEMA}.responses" if "responses" in tables else "(SELECT NULL AS id, NULL AS rowid WHERE 0)",
+            in_turns=f"EXISTS (SELECT 1 FROM {SCHEMA}.turns WHERE turns.id = found.response_id)"
+            if "turns" in tables else "0",
             configs=f"{SCHEMA}.consortium_configs" if "consortium_configs" in tables
             else "(SELECT NULL AS name, NULL AS config WHERE 0)",
         )
-        if not logged:
+        if not tables & {"responses", "turns"}:
             # Nothing to check member rows against: say nothing about them.
             conn.execute("UPDATE c08_members SET logged = NULL")
+        last_id, samples = conn.execute(
+            sql_text("samples", table=f"{SCHEMA}.consortium_runs", content=RUN_CONTENT),
+            {"last": runs_max, "sample_count": sample_count},
+        ).fetchone()
+        newest = one(conn, f"SELECT created_at FROM {SCHEMA}.consortium_runs WHERE rowid = ?", runs_max)
     finally:
         detach(conn)
-    return conn.execute("SELECT count(*) FROM c08_runs").fetchone()[0]
+    loaded_first = one(conn, "SELECT min(created_at) FROM c08_runs")
+    return Read(
+        runs=one(conn, "SELECT count(*) FROM c08_runs"),
+        last_rowid=runs_max,
+        last_id=last_id,
+        samples=samples,
+        calls_rowid=calls_rowid,
+        first_created=min(filter(None, [first_created, loaded_first]), default=None),
+        newest_created=newest,
+    )
+
+
+def one(conn, sql, *args):
+    return conn.execute(sql, args).fetchone()[0]
+
+
+def pending_runs(conn, read, pending):
+    """The runs this backfill read and left unlinked, for the next one to read again:
+    {run id: the rowid of the file's responses table after which its calls lie}.
+
+    pending: the last backfill's. A run with a logged call lies after the
+    first; one without, after what this backfill read (Read.calls_rowid).
+    """
+    if read.newest_created is None:
+        return {}
+    earlier = json.loads(pending)
+    return {
+        run_id: min(filter(lambda n: n is not None, [first_call, earlier.get(run_id), read.calls_rowid or 0]))
+        for run_id, first_call in conn.execute(
+            sql_text("c08_pending"), {"newest": read.newest_created, "pending_days": PENDING_DAYS}
+        )
+    }
+
+
+def changed_behind_our_back(conn, path, state):
+    """What in the file no longer matches the last backfill's record of it, or None."""
+    if not state.get("clogs_last_rowid"):
+        return None
+    tables = attach(conn, path)
+    try:
+        if "consortium_runs" not in tables:
+            return "its consortium_runs table is gone"
+        return sampled_change(conn, f"{SCHEMA}.consortium_runs", RUN_CONTENT, state["clogs_last_rowid"],
+                              state["clogs_last_id"], state["clogs_samples"])
+    finally:
+        detach(conn)
+
+
+def sampled_change(conn, table, content, last, last_id, samples):
+    """What no longer matches sql/samples.sql's record of a table, or None (sql/samples_check.sql)."""
+    max_rowid, id_at_last, changed_rowid, change = conn.execute(
+        sql_text("samples_check", table=table, content=content), {"last": last, "samples": samples or "[]"}
+    ).fetchone()
+    name = table.split(".")[-1]
+    if max_rowid < last:
+        return f"the last row of {name} is rowid {max_rowid}, the last backfill read up to rowid {last}: rows were deleted"
+    if id_at_last != last_id:
+        return f"the {name} row at rowid {last} is not the one the last backfill read: rows were deleted, or the file replaced"
+    if change:
+        return f"the {name} row at rowid {changed_rowid} is not as the last backfill read it: {change}"
+    return None
 
 
 def mark_done(conn, runs_table):
@@ -134,6 +233,25 @@ def mark_done(conn, runs_table):
     )
 
 
+# What a sampled row of llm's turns must still hold (sql/samples.sql).
+TURN_CONTENT = "quote(t.model) || ', ' || quote(t.datetime_utc)"
+
+
+def turns_read(conn, sample_count):
+    """(last rowid, its id, samples) of llm's turns in logs.db now, or Nones without the table.
+
+    Read before consortium_logs.db: an output row logged after this is left
+    for the next backfill, so that every output read here has its run there.
+    """
+    if "id" not in columns(conn, "turns"):
+        return None, None, None
+    last = one(conn, "SELECT coalesce(max(rowid), 0) FROM main.turns")
+    last_id, samples = conn.execute(
+        sql_text("samples", table="main.turns", content=TURN_CONTENT), {"last": last, "sample_count": sample_count}
+    ).fetchone()
+    return last, last_id, samples
+
+
 def turn_texts(conn):
     """The temp view turn_texts over llm's turns, if logs.db has them (llm >= 0.32); True if so."""
     turn_columns = columns(conn, "turns")
@@ -145,11 +263,12 @@ def turn_texts(conn):
     return True
 
 
-def find_outputs(conn, start=0):
-    """Output rows of saved consortiums in responses (those after rowid start) and, when logs.db has it, llm's turns."""
-    run_sql(conn, "c08_outputs", {"start": start})
+def find_outputs(conn, params):
+    """Output rows of saved consortiums in responses (those after rowid params["start"]) and, when
+    logs.db has it, llm's turns (those in (params["turns_after"], params["turns_max"]])."""
+    run_sql(conn, "c08_outputs", params)
     if turn_texts(conn):
-        run_sql(conn, "c08_turn_outputs")
+        run_sql(conn, "c08_turn_outputs", params)
 
 
 def link(conn, file_found=True):
@@ -185,9 +304,9 @@ def link(conn, file_found=True):
     )
 
 
-def explain_skips(conn):
+def explain_skips(conn, params):
     """Skip reasons of this era's output rows in responses say why no run was linked."""
-    run_sql(conn, "c08_skips")
+    run_sql(conn, "c08_skips", params)
 
 
 def review(conn):

@@ -55,7 +55,7 @@ def explain(conn, columns, path, row_id, models_file, window, consortium_logs_pa
     # With orphan runs found too, so that the advice given is what each
     # command would do; runs with an output row are found the same either way.
     params = analysis.prepare(conn, columns, names, window, include_orphans=True)
-    analysis.link_consortium_logs(conn, clogs)
+    analysis.link_consortium_logs(conn, clogs, params)
     analysis.analyse(conn, params)
     pending = explain_pending_link(conn, row_id, clogs)
     if pending:

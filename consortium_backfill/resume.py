@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import json
 
+from . import consortium_logs as clogs
 from .functions import table_exists
 from .sqlfiles import sql_text
 
@@ -28,6 +29,7 @@ class Start:
     reason: why a full pass. recorded: the last rowid the record holds.
     refresh: the record no longer holds, write it again even if no row is new.
     latest_stamp: the latest id time of the rows up to `after` (sql/order.sql).
+    state: the record this backfill resumes from (None: a full pass).
     """
 
     after: int
@@ -35,6 +37,7 @@ class Start:
     recorded: int = None
     refresh: bool = False
     latest_stamp: str = None
+    state: dict = None
 
     @property
     def full(self):
@@ -71,10 +74,50 @@ def starting_point(conn, names, include_orphans, full=False, consortium_logs=Non
         return start(0, f"{consortium_logs}, which the last backfill did not read")
     if state["samples"] is None:
         return start(0, "the last backfill's record was written by an earlier version")
-    stale = changed_behind_our_back(conn, state)
+    stale = changed_behind_our_back(conn, state) or turns_changed(conn, state)
     if stale:
         return start(0, f"the database changed since the last backfill: {stale}")
-    return start(last, refresh=False, latest_stamp=state["latest_id_time"])
+    stale = consortium_logs is not None and clogs.changed_behind_our_back(conn, consortium_logs, state)
+    if stale:
+        return start(0, f"{consortium_logs} changed since the last backfill: {stale}")
+    return start(last, refresh=False, latest_stamp=state["latest_id_time"], state=state)
+
+
+def turns_changed(conn, state):
+    """What in llm's turns no longer matches the last backfill's record of them, or None."""
+    if not state.get("turns_last_rowid"):
+        return None
+    if not table_exists(conn, "turns"):
+        return "its turns table is gone"
+    return clogs.sampled_change(conn, "main.turns", clogs.TURN_CONTENT, state["turns_last_rowid"],
+                                state["turns_last_id"], state["turns_samples"])
+
+
+def era_params(start):
+    """Where this backfill starts in llm's turns and in consortium_logs.db: after what the
+    last one read there (its runs left unlinked read again), or from the top."""
+    state = start.state if start is not None and start.state else {}
+    pending = json.loads(state.get("clogs_pending") or "{}")
+    return dict(
+        runs_after=state.get("clogs_last_rowid") or 0,
+        # Every call of a run not read yet lies after the last one read; a run left unlinked, after its own mark.
+        calls_from=min([state.get("clogs_calls_rowid") or 0, *pending.values()]),
+        pending=json.dumps(pending),
+        first_created=state.get("clogs_first_created"),
+        turns_after=state.get("turns_last_rowid") or 0,
+    )
+
+
+def moved(state, params):
+    """Whether what this backfill read in llm's turns and consortium_logs.db moves the record on."""
+    return any(state.get(key) != params.get(key) for key in ERA_KEYS)
+
+
+# The record's columns for llm's turns and consortium_logs.db (sql/mark.sql).
+ERA_KEYS = (
+    "clogs_last_rowid", "clogs_last_id", "clogs_samples", "clogs_calls_rowid", "clogs_pending",
+    "clogs_first_created", "turns_last_rowid", "turns_last_id", "turns_samples",
+)
 
 
 def changed_behind_our_back(conn, state):

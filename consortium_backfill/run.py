@@ -12,7 +12,7 @@ from .errors import Problem, database_error
 from .names import known_names
 from .paths import check_outputs
 from .progress import QUIET
-from .resume import SAMPLES, starting_point
+from .resume import SAMPLES, era_params, moved, starting_point
 from .write import Written, new_review_rows, write
 
 BACKUP_CHOICES = ("auto", "full", "none")
@@ -57,7 +57,7 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
         sample_count=SAMPLES,
     )
     params["hash_all_rows"] = params["hash_all_rows"] or accept is not None
-    clogs_runs = analysis.link_consortium_logs(conn, clogs, params)
+    clogs_runs = analysis.link_consortium_logs(conn, clogs, params, era_params(start))
     analysis.analyse(conn, params, progress, accept)
     if accept:
         accept.mark(conn)
@@ -66,7 +66,7 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
     replaced = sum(kind["rows"] for kind in summary["foreign_values"].values()) if replace_foreign else 0
     to_write = sum(summary["rows_by_role"].values()) + summary["runs_by_era"]["linked from consortium_logs.db"] + replaced
     # The record moves on with the last row read, even when no run was found.
-    record = start.refresh or params["max_rid"] != start.recorded
+    record = start.refresh or params["max_rid"] != start.recorded or moved(start.state or {}, params)
     made = None
     updated = changes = 0
     if not dry_run and (to_write or record or pending_migrations(conn) or new_review_rows(conn)):

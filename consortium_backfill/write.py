@@ -217,7 +217,8 @@ def write_statements(conn):
     return {
         name: list(statements(sql_text(name, **fill)))
         for name, fill in [("update", {}), ("history", dict(runs=runs, members=members)),
-                           ("c08_write", dict(runs=runs, members=members)), ("new_review", {}), ("mark", {})]
+                           ("c08_write", dict(runs=runs, members=members)),
+                           ("new_review", dict(stale=sql_text("c08_stale_review"))), ("mark", {})]
     }
 
 
@@ -254,9 +255,10 @@ def run_all(conn, statements, params):
 
 
 def new_review_rows(conn):
-    """Review rows the consortium_backfill_review table does not hold yet."""
+    """Review rows the consortium_backfill_review table does not hold yet, or holds no longer."""
     if not table_exists(conn, "consortium_backfill_review"):
         return conn.execute("SELECT count(*) FROM review").fetchone()[0]
-    return conn.execute(
+    stale = conn.execute(f"SELECT count(*) FROM ({sql_text('c08_stale_review')})").fetchone()[0]
+    return stale + conn.execute(
         "SELECT count(*) FROM review WHERE response_id NOT IN (SELECT response_id FROM consortium_backfill_review)"
     ).fetchone()[0]

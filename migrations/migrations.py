@@ -247,3 +247,30 @@ def m010_sampled_fingerprints(db):
     for column in ("samples", "latest_id_time"):
         if column not in state.columns_dict:
             state.add_column(column, str)
+
+
+@migrations()
+def m011_consortium_logs_state(db):
+    # Where the last backfill stopped in the consortium_logs.db era, so that
+    # the next one reads only what was logged since there too: the last
+    # consortium_runs row read and a few sampled ones (to tell a file replaced,
+    # cut or edited behind the tool's back), the last row of its calls table,
+    # the runs it left unlinked (in flight or failed: read again), the file's
+    # first run; and the last row of llm's turns in logs.db (llm >= 0.32).
+    state = db["consortium_backfill_state"]
+    if not state.exists():
+        return
+    wanted = {
+        "clogs_last_rowid": int,
+        "clogs_last_id": str,
+        "clogs_samples": str,
+        "clogs_calls_rowid": int,
+        "clogs_pending": str,
+        "clogs_first_created": str,
+        "turns_last_rowid": int,
+        "turns_last_id": str,
+        "turns_samples": str,
+    }
+    for column, kind in wanted.items():
+        if column not in state.columns_dict:
+            state.add_column(column, kind)

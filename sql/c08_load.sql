@@ -1,7 +1,26 @@
--- What llm-consortium 0.8+'s consortium_logs.db says about its runs, read once
--- from the file attached read-only as `clogs`. Python fills in the braces:
--- columns or tables older builds may lack, and the ids of the calls the file
--- logged (its own `responses` on llm <= 0.31, llm's `turns` on llm >= 0.32).
+-- What llm-consortium 0.8+'s consortium_logs.db says about its runs, read from
+-- the file attached read-only as `clogs`. Python fills in the braces: columns
+-- or tables older builds may lack, and whether each call was logged.
+--
+-- The runs read: those the last backfill did not see (rowid in
+-- (:runs_after, :runs_max]; all of them on a full pass) and those it left
+-- unlinked (:pending, a JSON object keyed by run id: in flight then, or
+-- failed), which llm-consortium may have finished since. Both by rowid or
+-- primary key; members and decisions through their (run_id, ...) keys.
+
+-- Calls logged in the file's own responses table after :calls_from (every
+-- call of every run read here lies after it, resume.py): that table has no
+-- index on id, so its rows are read once, by rowid range.
+INSERT INTO c08_calls (id, rid)
+SELECT id, rowid FROM {calls} WHERE rowid > :calls_from;
+CREATE INDEX temp.c08_calls_by_id ON c08_calls (id);
+
+WITH chosen (rid) AS (
+    SELECT rowid FROM clogs.consortium_runs WHERE rowid > :runs_after AND rowid <= :runs_max
+    UNION
+    SELECT runs.rowid FROM clogs.consortium_runs AS runs
+    WHERE runs.id IN (SELECT key FROM json_each(:pending))
+)
 INSERT INTO c08_runs (
     id, created_at, created_dt, config_name, iteration_count, user_prompt, status,
     last_synthesis, final_arbiter_id, arbiter_model
@@ -17,7 +36,8 @@ SELECT
     last.synthesis,
     last.response_id,
     json_extract(configs.config, '$.arbiter')
-FROM clogs.consortium_runs AS runs
+FROM chosen
+JOIN clogs.consortium_runs AS runs ON runs.rowid = chosen.rid
 LEFT JOIN clogs.arbiter_decisions AS last
     ON last.run_id = runs.id
    AND last.iteration = (SELECT max(iteration) FROM clogs.arbiter_decisions WHERE run_id = runs.id)
@@ -26,20 +46,26 @@ WHERE runs.id IS NOT NULL;
 
 -- Each call of a run: members by model, 'arbiter' for the arbiter. The last
 -- arbiter call of a run is its final arbiter, earlier ones intermediate.
-INSERT OR IGNORE INTO c08_members (run_id, response_id, role, iteration, member_index, logged)
+INSERT OR IGNORE INTO c08_members (run_id, response_id, role, iteration, member_index, logged, call_rid)
 SELECT
-    members.run_id,
-    members.response_id,
-    CASE
-        WHEN members.role != 'arbiter' THEN 'member'
-        WHEN members.iteration = (
-            SELECT max(iteration) FROM clogs.consortium_members AS other
-            WHERE other.run_id = members.run_id AND other.role = 'arbiter'
-        ) THEN 'final_arbiter'
-        ELSE 'intermediate_arbiter'
-    END,
-    members.iteration,
-    members.member_index,
-    members.response_id IN ({logged_ids})
-FROM clogs.consortium_members AS members
-WHERE members.run_id IN (SELECT id FROM c08_runs) AND members.response_id IS NOT NULL;
+    run_id, response_id, role, iteration, member_index,
+    call_rid IS NOT NULL OR {in_turns},
+    call_rid
+FROM (
+    SELECT
+        members.run_id,
+        members.response_id,
+        CASE
+            WHEN members.role != 'arbiter' THEN 'member'
+            WHEN members.iteration = (
+                SELECT max(iteration) FROM clogs.consortium_members AS other
+                WHERE other.run_id = members.run_id AND other.role = 'arbiter'
+            ) THEN 'final_arbiter'
+            ELSE 'intermediate_arbiter'
+        END AS role,
+        members.iteration,
+        members.member_index,
+        (SELECT min(rid) FROM c08_calls WHERE c08_calls.id = members.response_id) AS call_rid
+    FROM clogs.consortium_members AS members
+    WHERE members.run_id IN (SELECT id FROM c08_runs) AND members.response_id IS NOT NULL
+) AS found;

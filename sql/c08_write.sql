@@ -60,5 +60,8 @@ FROM c08_links AS links
 JOIN c08_runs AS runs ON runs.id = links.run_id
 WHERE links.rowid > :link_low AND links.rowid <= :link_high;
 
+-- Review rows of the output rows linked, and of their runs (a run an earlier
+-- backfill saw in flight, under review as failed).
 DELETE FROM consortium_backfill_review
-WHERE response_id IN (SELECT output_id FROM c08_links WHERE rowid > :link_low AND rowid <= :link_high);
+WHERE response_id IN (SELECT output_id FROM c08_links WHERE rowid > :link_low AND rowid <= :link_high)
+   OR response_id IN (SELECT run_id FROM c08_links WHERE rowid > :link_low AND rowid <= :link_high);

@@ -4,9 +4,14 @@
 -- the rows sql/resume.sql checks to tell whether the file changed behind the
 -- tool's back: :sample_count rows spread evenly over the rowids before the
 -- last one (every row of a small file), each as its rowid, id, grouping and
--- content (quote(): any value a column may hold, as text).
+-- content (quote(): any value a column may hold, as text). The same for
+-- llm's turns and consortium_logs.db (read, and sampled by sql/samples.sql,
+-- before the writes began: analysis.link_consortium_logs), with the runs of
+-- that file left unlinked, which the next backfill reads again.
 INSERT INTO consortium_backfill_state (
-    id, last_rowid, last_id, samples, latest_id_time, names, include_orphans, consortium_logs, updated_at
+    id, last_rowid, last_id, samples, latest_id_time, names, include_orphans, consortium_logs, updated_at,
+    clogs_last_rowid, clogs_last_id, clogs_samples, clogs_calls_rowid, clogs_pending, clogs_first_created,
+    turns_last_rowid, turns_last_id, turns_samples
 )
 VALUES (
     1,
@@ -35,7 +40,9 @@ VALUES (
     :names,
     :include_orphans,
     :consortium_logs,
-    :found_at
+    :found_at,
+    :clogs_last_rowid, :clogs_last_id, :clogs_samples, :clogs_calls_rowid, :clogs_pending, :clogs_first_created,
+    :turns_last_rowid, :turns_last_id, :turns_samples
 )
 ON CONFLICT (id) DO UPDATE SET
     last_rowid = excluded.last_rowid,
@@ -45,7 +52,16 @@ ON CONFLICT (id) DO UPDATE SET
     names = excluded.names,
     include_orphans = excluded.include_orphans,
     consortium_logs = excluded.consortium_logs,
-    updated_at = excluded.updated_at;
+    updated_at = excluded.updated_at,
+    clogs_last_rowid = excluded.clogs_last_rowid,
+    clogs_last_id = excluded.clogs_last_id,
+    clogs_samples = excluded.clogs_samples,
+    clogs_calls_rowid = excluded.clogs_calls_rowid,
+    clogs_pending = excluded.clogs_pending,
+    clogs_first_created = excluded.clogs_first_created,
+    turns_last_rowid = excluded.turns_last_rowid,
+    turns_last_id = excluded.turns_last_id,
+    turns_samples = excluded.turns_samples;
 
 -- A full pass read every row: the timeline starts again.
 DELETE FROM consortium_backfill_timeline WHERE :start = 0;

@@ -129,8 +129,15 @@ CREATE TEMP TABLE c08_members (
     iteration INTEGER,
     member_index INTEGER,
     logged INTEGER,
+    -- Its row's rowid in the file's own responses table (llm <= 0.31), if logged there.
+    call_rid INTEGER,
     PRIMARY KEY (run_id, response_id)
 );
+
+-- The ids of the calls logged in consortium_logs.db's own responses table
+-- (llm <= 0.31), from the first row a run this backfill reads may have: that
+-- table has no primary key, so it is read once, by rowid range, not per id.
+CREATE TEMP TABLE c08_calls (id TEXT, rid INTEGER);
 
 -- Output rows of saved consortiums not linked or grouped yet, in either of
 -- llm's tables: responses (llm <= 0.31) or turns (llm >= 0.32).

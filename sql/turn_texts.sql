@@ -4,6 +4,7 @@
 -- {response_json}: turns.response_json, or NULL before llm's m027.
 CREATE TEMP VIEW turn_texts AS
 SELECT
+    turns.rowid AS rid,
     turns.id,
     turns.model,
     (SELECT group_concat(text, '') FROM (

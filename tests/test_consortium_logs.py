@@ -479,10 +479,24 @@ def test_a_failed_run_recorded_after_the_last_backfill_is_listed_by_the_next(era
     failed = next(r for r in truth["consortium_logs"]["runs"] if r["label"] == "c8-arbiter-error")
     clogs = path.with_name("consortium_logs.db")
     shutil.copy(clogs, tmp_path / "later.db")
-    conn = sqlite3.connect(clogs)
+    # The file as llm-consortium appends to it: the failed run and its calls
+    # logged last, after the first backfill read a copy without them.
+    conn = sqlite3.connect(tmp_path / "later.db")
+    with conn:
+        conn.execute("UPDATE consortium_runs SET rowid = (SELECT max(rowid) + 1 FROM consortium_runs) WHERE id = ?",
+                     [failed["run_id"]])
+        for calls in ("responses", "turns"):
+            if table_exists(conn, calls):
+                conn.execute(f"UPDATE [{calls}] SET rowid = rowid + (SELECT coalesce(max(rowid), 0) FROM [{calls}])"
+                             " WHERE id IN (SELECT response_id FROM consortium_members WHERE run_id = ?)",
+                             [failed["run_id"]])
+    conn.close()
+    shutil.copy(tmp_path / "later.db", tmp_path / "earlier.db")
+    conn = sqlite3.connect(tmp_path / "earlier.db")
     with conn:
         conn.execute("DELETE FROM consortium_runs WHERE id = ?", [failed["run_id"]])
     conn.close()
+    shutil.copy(tmp_path / "earlier.db", clogs)
     backfill_with_report(path, models, tmp_path)
     listed = "SELECT kind FROM consortium_backfill_review WHERE response_id = ?"
     assert query(path, listed, [failed["run_id"]]) == []

@@ -43,7 +43,7 @@ def test_migrate_adds_columns_and_review_table_and_no_index_on_responses(tmp_pat
         "m001_consortium_columns", "m002_consortium_id_index", "m003_review_table", "m004_history_tables",
         "m005_links_and_one_time_format",
         "m006_run_sources", "m007_change_log", "m008_parent_run",
-        "m009_incremental_state", "m010_sampled_fingerprints",
+        "m009_incremental_state", "m010_sampled_fingerprints", "m011_consortium_logs_state",
     ]
 
 
