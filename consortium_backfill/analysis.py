@@ -176,6 +176,7 @@ def link_consortium_logs(conn, path, params, era=None):
         turns_after=min(era["turns_after"], turns_max or 0),
         turns_max=turns_max or 0,
         first_created_dt=julian_day(conn, read.first_created),
+        pending_outputs=consortium_logs.pending_outputs(conn, read) if era["resumed"] else "[]",
     )
     consortium_logs.find_outputs(conn, params)
     consortium_logs.link(conn, path is not None)

@@ -17,7 +17,7 @@ import urllib.parse
 import click
 
 from .errors import Problem
-from .functions import utils_db
+from .functions import table_exists, utils_db
 from .sqlfiles import run_sql, sql_text
 
 FILE_NAME = "consortium_logs.db"
@@ -154,7 +154,7 @@ def load(conn, path, runs_after=0, calls_from=0, pending="{}", first_created=Non
             sql_text("samples", table=f"{SCHEMA}.consortium_runs", content=RUN_CONTENT),
             {"last": runs_max, "sample_count": sample_count},
         ).fetchone()
-        newest = one(conn, f"SELECT created_at FROM {SCHEMA}.consortium_runs WHERE rowid = ?", runs_max)
+        newest = one(conn, f"SELECT (SELECT created_at FROM {SCHEMA}.consortium_runs WHERE rowid = ?)", runs_max)
     finally:
         detach(conn)
     loaded_first = one(conn, "SELECT min(created_at) FROM c08_runs")
@@ -189,6 +189,13 @@ def pending_runs(conn, read, pending):
             sql_text("c08_pending"), {"newest": read.newest_created, "pending_days": PENDING_DAYS}
         )
     }
+
+
+def pending_outputs(conn, read):
+    """The output rows an earlier backfill left for review unlinked that this one reads again, as a JSON array."""
+    if read.newest_created is None or not table_exists(conn, "consortium_backfill_review"):
+        return "[]"
+    return one(conn, sql_text("c08_pending_outputs"), read.newest_created, PENDING_DAYS)
 
 
 def changed_behind_our_back(conn, path, state):

@@ -29,7 +29,7 @@ class Start:
     reason: why a full pass. recorded: the last rowid the record holds.
     refresh: the record no longer holds, write it again even if no row is new.
     latest_stamp: the latest id time of the rows up to `after` (sql/order.sql).
-    state: the record this backfill resumes from (None: a full pass).
+    state: the last backfill's record, if any (a full pass reads it only to tell whether it moves on).
     """
 
     after: int
@@ -62,7 +62,7 @@ def starting_point(conn, names, include_orphans, full=False, consortium_logs=Non
     if state is None:
         return Start(0, "first backfill of this database", refresh=True)
     last = state["last_rowid"]
-    start = functools.partial(Start, recorded=last, refresh=True)
+    start = functools.partial(Start, recorded=last, refresh=True, state=state)
     if full:
         return start(0, "--full", refresh=False)
     added = sorted(set(names) - set(json.loads(state["names"] or "[]")))
@@ -80,7 +80,7 @@ def starting_point(conn, names, include_orphans, full=False, consortium_logs=Non
     stale = consortium_logs is not None and clogs.changed_behind_our_back(conn, consortium_logs, state)
     if stale:
         return start(0, f"{consortium_logs} changed since the last backfill: {stale}")
-    return start(last, refresh=False, latest_stamp=state["latest_id_time"], state=state)
+    return start(last, refresh=False, latest_stamp=state["latest_id_time"])
 
 
 def turns_changed(conn, state):
@@ -96,9 +96,10 @@ def turns_changed(conn, state):
 def era_params(start):
     """Where this backfill starts in llm's turns and in consortium_logs.db: after what the
     last one read there (its runs left unlinked read again), or from the top."""
-    state = start.state if start is not None and start.state else {}
+    state = start.state if start is not None and start.state and not start.full else {}
     pending = json.loads(state.get("clogs_pending") or "{}")
     return dict(
+        resumed=bool(state),
         runs_after=state.get("clogs_last_rowid") or 0,
         # Every call of a run not read yet lies after the last one read; a run left unlinked, after its own mark.
         calls_from=min([state.get("clogs_calls_rowid") or 0, *pending.values()]),
