@@ -10,14 +10,16 @@ files are backfilled, the rest is logged, and a re-run must leave logs.db as
 one backfill of the whole files does.
 """
 import datetime
+import functools
 import json
-import pathlib
+import re
 import shutil
 import sqlite3
 
 import pytest
 
 from builder import FIXTURES
+from consortium_backfill import database
 from conftest import ERA08_COMBOS, cli, file_hash
 from test_incremental import log_the_rest, scratch  # noqa: F401 (a fixture)
 
@@ -75,10 +77,11 @@ class History:
         shared = {}
         for run in truth["consortium_logs"]["runs"]:
             if run["output_candidates"]:
-                shared.setdefault(tuple(sorted(run["output_candidates"])), []).append(self.finished[run["run_id"]])
+                shared.setdefault(tuple(run["output_candidates"]), []).append(self.finished[run["run_id"]])
+        logged_at = {row_id: rowid for table in ("responses", "turns") if table in tables(logs)
+                     for row_id, rowid in query(logs, f"SELECT id, rowid FROM [{table}]")}
         for outputs, finished in shared.items():
-            rowids = dict(query(logs, f"SELECT id, rowid FROM [{truth['consortium_logs']['runs'][0]['output_table']}]"))
-            for output_id, done in zip(sorted(outputs, key=rowids.get), sorted(finished)):
+            for output_id, done in zip(sorted(outputs, key=logged_at.get), sorted(finished)):
                 self.output_times[output_id] = done + 0.25
         # (file, table) -> [(rowid, time)] in rowid order
         self.rows = {
@@ -99,8 +102,6 @@ class History:
         """The cut times: before each run starts, after its first call, after its last call."""
         for _, run_id, created in self.runs:
             yield f"before {run_id[:8]}", created - 0.1
-            first = min((t for (f, table), rows in self.rows.items() if table == "consortium_members"
-                         for _, t in rows), default=None)
             yield f"inside {run_id[:8]}", self.first_call(run_id)
             yield f"before the output of {run_id[:8]}", self.finished[run_id] - 0.25
 
@@ -225,3 +226,106 @@ def test_a_rerun_after_each_cut_equals_one_pass_over_the_whole_files(combo, whol
         full = backfill(folder / "logs.db", "--full")
         assert "Pass: full, every row (--full)" in full, full
         assert file_hash(folder / "logs.db") == before, label
+
+
+# What a re-run reads: the query plan of every statement that reads
+# consortium_logs.db or llm's turns, and the bounds it is given.
+
+FILE_READS = re.compile(r"clogs\.|main\.turns|turn_texts")
+# What a plan may scan: the statement's own bounded sets, never a table of either file.
+SCANNED_OK = re.compile(r"SCAN (json_each|chosen|sampled|changed|steps|sample|CONSTANT ROW|sqlite_temp_master|\(subquery-\d+\))")
+
+
+class Planned(sqlite3.Connection):
+    """A connection that records the plan and parameters of each statement reading either file, before running it."""
+
+    reads = []
+
+    def execute(self, sql, *args):
+        body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+        if FILE_READS.search(body) and not body.lstrip().upper().startswith(("CREATE", "PRAGMA")):
+            plan = [row[3] for row in super().execute("EXPLAIN QUERY PLAN " + sql, *args)]
+            Planned.reads.append((body, args[0] if args else {}, plan))
+        return super().execute(sql, *args)
+
+
+def state_of(path):
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return dict(conn.execute("SELECT * FROM consortium_backfill_state").fetchone())
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("combo", ERA08_COMBOS)
+def test_a_rerun_reads_the_new_runs_and_turns_by_rowid_never_a_whole_table(combo, scratch, monkeypatch):
+    history = History(combo)
+    # Cut before the last two runs start: those, and their output rows, are new to the re-run.
+    kept, moment = history.cut(history.runs[-2][2] - 0.1)
+    shutil.copy(history.folder / "consortium_models.txt", scratch)
+    cut_files(history, kept, moment, scratch, history.folder / "logs.db")
+    backfill(scratch / "logs.db")
+    first = state_of(scratch / "logs.db")
+    assert first["clogs_last_rowid"] == kept[("clogs", "consortium_runs")] == len(history.runs) - 2
+    log_the_rest_of_both(history, kept, scratch)
+    Planned.reads = []
+    monkeypatch.setattr(database.sqlite3, "connect", functools.partial(sqlite3.connect, factory=Planned))
+    again = backfill(scratch / "logs.db")
+    monkeypatch.undo()
+    assert "Pass: incremental" in again
+    for body, params, plan in Planned.reads:
+        scans = [step for step in plan if step.startswith("SCAN") and not SCANNED_OK.match(step)]
+        assert not scans, (body, plan)
+    bounds = {key: value for _, params, _ in Planned.reads if isinstance(params, dict) for key, value in params.items()}
+    # consortium_runs: the two new runs, and the runs the first backfill left unlinked (failed, or under review).
+    assert (bounds["runs_after"], bounds["runs_max"]) == (len(history.runs) - 2, len(history.runs))
+    assert set(json.loads(bounds["pending"])) == set(json.loads(first["clogs_pending"]))
+    assert len(json.loads(first["clogs_pending"])) <= 3
+    if ("logs", "turns") in kept:
+        assert (bounds["turns_after"], bounds["turns_max"]) == (kept[("logs", "turns")], history.rows[("logs", "turns")][-1][0])
+    else:
+        # llm <= 0.31: the file's own responses table, after the first call of the runs read again.
+        pending = json.loads(first["clogs_pending"])
+        assert bounds["calls_from"] == min([first["clogs_calls_rowid"], *pending.values()])
+        assert bounds["calls_from"] > 0
+    assert state_of(scratch / "logs.db")["clogs_last_rowid"] == len(history.runs)
+
+
+# A file changed behind the tool's back: a full pass, and why.
+
+
+def change_by_hand(path, *statements):
+    conn = sqlite3.connect(path)
+    with conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "combo, file, statements, reason",
+    [
+        ("llm0.31-c0.8", "consortium_logs.db", ["DELETE FROM consortium_runs WHERE rowid = (SELECT max(rowid) FROM consortium_runs)"],
+         "consortium_logs.db changed since the last backfill: the last row of consortium_runs is rowid 13, "
+         "the last backfill read up to rowid 14: rows were deleted"),
+        ("llm0.31-c0.8", "consortium_logs.db", ["UPDATE consortium_runs SET user_prompt = 'redacted' WHERE rowid = 3"],
+         "consortium_logs.db changed since the last backfill: the consortium_runs row at rowid 3 is not as the last "
+         "backfill read it: edited"),
+        ("llm0.36-c0.8", "consortium_logs.db", ["UPDATE consortium_runs SET id = 'another-' || id"],
+         "consortium_logs.db changed since the last backfill: the consortium_runs row at rowid 14 is not the one the "
+         "last backfill read: rows were deleted, or the file replaced"),
+        ("llm0.36-c0.8", "logs.db", ["DELETE FROM turns WHERE rowid = 2"],
+         "the database changed since the last backfill: the turns row at rowid 2 is not as the last backfill read it: deleted"),
+    ],
+    ids=["runs-deleted", "run-edited", "file-replaced", "turn-deleted"],
+)
+def test_a_file_changed_behind_our_back_gets_a_full_pass(combo, file, statements, reason, tmp_path):
+    for name in ("logs.db", "consortium_logs.db", "consortium_models.txt"):
+        shutil.copy(FIXTURES / combo / name, tmp_path / name)
+    backfill(tmp_path / "logs.db")
+    change_by_hand(tmp_path / file, *statements)
+    again = backfill(tmp_path / "logs.db")
+    assert f"Pass: full, every row ({reason})" in again.replace(f"{tmp_path}/", ""), again
+    # The record is written again: the next re-run is incremental once more.
+    assert "Pass: incremental" in backfill(tmp_path / "logs.db")
