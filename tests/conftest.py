@@ -128,6 +128,7 @@ LONGEST_FIRST = (
     "test_kill_at_any_statement_leaves_all_or_nothing",
     "test_a_database_generated_now_by_the_real_packages",
     "test_a_rerun_after_each_cut_equals_one_pass_over_the_whole_file",
+    "test_a_rerun_after_each_cut_equals_one_pass_over_the_whole_files",
     "test_a_backfill_killed_between_transactions_leaves_whole_runs_that_the_next_one_completes",
 )
 
