@@ -159,7 +159,7 @@ def link_consortium_logs(conn, path, params, era=None):
     Output rows in responses are those logged after params["start"]; era
     (resume.era_params) says where the last backfill stopped in llm's turns
     and in the file; None reads them whole. Adds to params what the next
-    backfill starts after (sql/mark.sql); returns how many runs the file holds.
+    backfill starts after (sql/mark.sql); returns the consortium_logs.Read.
     """
     era = era or resume.era_params(None)
     sample_count = params.get("sample_count", resume.SAMPLES)
@@ -191,7 +191,7 @@ def link_consortium_logs(conn, path, params, era=None):
         turns_last_id=turns_id,
         turns_samples=turns_samples,
     )
-    return read.runs
+    return read
 
 
 def julian_day(conn, text):

@@ -113,14 +113,25 @@ def next_steps(summary, command, skipped, orphans):
     return ["Next:"] + [f"  {step}" for step in steps] if steps else []
 
 
+def runs_read(summary):
+    """How many of the file's runs this backfill read: all of them, or, on a re-run, the new
+    ones and those the last backfill left unlinked."""
+    runs = summary["consortium_logs_runs"]
+    read = summary.get("consortium_logs_runs_read", {"kind": "all", "file_has_runs": bool(runs)})
+    if not read["file_has_runs"]:
+        return "0 runs: no consortium_runs, nothing to link to"
+    if read["kind"] == "all":
+        return f"{runs} runs"
+    return f"{runs} runs read: those logged since the last backfill and those it left unlinked"
+
+
 def consortium_logs_lines(summary):
     """The consortium_logs.db of llm-consortium 0.8+, and, when that era is in play,
     every consortium output row accounted for."""
     clogs = summary["consortium_logs"]
     rows = summary["consortium_output_rows"]
     lines = [
-        f"consortium_logs.db: {clogs} ({summary['consortium_logs_runs']} runs"
-        + (")" if summary["consortium_logs_runs"] else ": no consortium_runs, nothing to link to)")
+        f"consortium_logs.db: {clogs} ({runs_read(summary)})"
         if clogs else "consortium_logs.db: none found (runs of llm-consortium 0.8+ cannot be linked)"
     ]
     if clogs or rows["in_turns"] or rows["for_review"]:

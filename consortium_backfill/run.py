@@ -57,12 +57,20 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
         sample_count=SAMPLES,
     )
     params["hash_all_rows"] = params["hash_all_rows"] or accept is not None
-    clogs_runs = analysis.link_consortium_logs(conn, clogs, params, era_params(start))
+    era = era_params(start)
+    clogs_read = analysis.link_consortium_logs(conn, clogs, params, era)
     analysis.analyse(conn, params, progress, accept)
     if accept:
         accept.mark(conn)
     summary = analysis.summarise(conn, params)
-    summary.update(consortium_logs=str(clogs) if clogs else None, consortium_logs_runs=clogs_runs)
+    summary.update(
+        consortium_logs=str(clogs) if clogs else None,
+        # A re-run reads only the runs logged since the last backfill and those it left unlinked.
+        consortium_logs_runs=clogs_read.runs,
+        consortium_logs_runs_read=dict(
+            kind="new and left unlinked" if era["resumed"] else "all", file_has_runs=bool(clogs_read.last_rowid)
+        ),
+    )
     replaced = sum(kind["rows"] for kind in summary["foreign_values"].values()) if replace_foreign else 0
     to_write = sum(summary["rows_by_role"].values()) + summary["runs_by_era"]["linked from consortium_logs.db"] + replaced
     # The record moves on with the last row read, even when no run was found.

@@ -274,6 +274,8 @@ def test_a_rerun_reads_the_new_runs_and_turns_by_rowid_never_a_whole_table(combo
     again = backfill(scratch / "logs.db")
     monkeypatch.undo()
     assert "Pass: incremental" in again
+    left = json.loads(first["clogs_pending"])
+    assert f"({2 + len(left)} runs read: those logged since the last backfill and those it left unlinked)" in again
     for body, params, plan in Planned.reads:
         scans = [step for step in plan if step.startswith("SCAN") and not SCANNED_OK.match(step)]
         assert not scans, (body, plan)
