@@ -443,6 +443,18 @@ def test_new_review_rows_are_written_when_there_is_nothing_to_group(logs_db):
     assert review == {orphan["final"]: "orphan_arbiter"}
 
 
+def test_a_full_pass_puts_back_review_rows_deleted_by_hand(logs_db):
+    """Nothing new was logged, nothing to group: --full still writes the review rows it finds missing."""
+    logs_db.run("cons", "Grouped first", [[("a", "g1")]])
+    orphan = logs_db.run("cons", "consortium run only", [[("a", "o1")]], output=False)
+    run_backfill(logs_db.path, models(logs_db))
+    logs_db.conn.execute("DELETE FROM consortium_backfill_review")
+    logs_db.conn.commit()
+    run_backfill(logs_db.path, models(logs_db), "--full")
+    review = dict(logs_db.conn.execute("SELECT response_id, kind FROM consortium_backfill_review"))
+    assert review == {orphan["final"]: "orphan_arbiter"}
+
+
 def test_with_include_orphans_members_outside_the_window_are_still_left_alone(logs_db):
     """--include-orphans hashes every row: the window must still bound each run."""
     early, late = slow_run(logs_db)

@@ -8,6 +8,7 @@ no copy at all, nothing written, and a one-line error.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -349,6 +350,11 @@ def test_an_undo_killed_between_transactions_leaves_whole_runs_and_the_next_undo
     shutil.copy(backfilled, once)
     assert cli("undo", "-d", once).exit_code == 0
     assert snapshot(once) == before
+    # What it put back leaves the change log: an undone backfill costs no space.
+    conn = sqlite3.connect(once)
+    assert conn.execute("SELECT count(*) FROM consortium_backfill_changes").fetchone() == (0,)
+    conn.close()
+    assert re.search(r": \d+ changes  \(undone ", cli("history", "-d", once).output)
     truth = json.loads((COMBO / "truth.json").read_text())
     runs = [[row["id"] for row in run["rows"]] for run in truth["runs"]]
     path = tmp_path / "logs.db"
