@@ -141,15 +141,14 @@ def open_database(path, busy_timeout, write):
     # user's file on the same disk). It holds the old content of the pages one
     # statement changes, never the user's file: llm's journal is untouched.
     conn.execute("PRAGMA temp.journal_mode = MEMORY")
-    conn.execute(f"PRAGMA mmap_size = {memory_map_bytes()}")
     # A row holding invalid UTF-8 as TEXT is read with U+FFFD, not an exception.
     conn.text_factory = lambda data: data.decode("utf-8", "replace")
     register_functions(conn)
     return conn, columns
 
 
-def memory_map_bytes():
-    """How much of the file SQLite reads through a memory map.
+def read_through_memory_map(conn):
+    """A full pass reads the file through a memory map (PRAGMA mmap_size).
 
     Each commit by another process (llm logs 100 rows a second at most)
     empties our page cache; read() then copies every page in again from the
@@ -162,8 +161,13 @@ def memory_map_bytes():
     whole runs only. The mapped pages are the OS cache's, counted in the
     process's RSS but not allocated by it. Not on Windows, where a file
     mapped by us cannot be truncated by another process (llm's VACUUM).
+
+    Not for a re-run or the other commands, which read a few rows here and
+    there: on a cold file each fault on the map reads ahead far more than the
+    page (a re-run at 100k rows: 0.76 s instead of 0.13 s).
     """
-    return 0 if sys.platform == "win32" else MMAP_BYTES
+    if sys.platform != "win32":
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
 def connect(path, busy_timeout, write):

@@ -7,7 +7,7 @@ import time
 from . import analysis, consortium_logs, report
 from .changes import grouped_on_record
 from .backup import make_backup
-from .database import kill_after_statements, pending_migrations
+from .database import kill_after_statements, pending_migrations, read_through_memory_map
 from .errors import Problem, database_error
 from .names import known_names
 from .paths import check_outputs
@@ -47,6 +47,8 @@ def backfill(conn, columns, path, *, models_file, window, dry_run, backup="auto"
         )
     # An accepted run's rows, and foreign values to replace, lie anywhere before the mark: read them all.
     start = starting_point(conn, names, include_orphans, full or accept is not None or replace_foreign, clogs)
+    if start.full:
+        read_through_memory_map(conn)
     params = analysis.prepare(
         conn, columns, names, window, include_orphans, replace_foreign, start.after, start.latest_stamp
     )
