@@ -21,6 +21,7 @@ import pytest
 from builder import FIXTURES
 from consortium_backfill import database
 from conftest import ERA08_COMBOS, cli, file_hash
+from test_consortium_logs import query
 from test_incremental import log_the_rest, scratch  # noqa: F401 (a fixture)
 
 ULID_DIGITS = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -34,14 +35,6 @@ def ulid_ms(ulid):
 def iso_ms(text):
     """consortium_logs.db's naive UTC time, in milliseconds."""
     return datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc).timestamp() * 1000
-
-
-def query(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def tables(path):
