@@ -12,7 +12,7 @@ from . import changes
 from .database import history_tables, kill_after_statements
 from .functions import utils_db
 from .sqlfiles import sql_text
-from .write import Paced, fts_update_triggers
+from .write import Paced, fts_update_triggers_resting
 
 # Change ids per read of the record: each read is short, whatever its size.
 READ_IDS = 20000
@@ -33,14 +33,10 @@ def undo(conn, which=None):
     for low, high, last in chunks(segments(conn, backfill_id), paced.size):
 
         def work():
-            triggers = fts_update_triggers(conn)
-            for name, _ in triggers:
-                conn.execute(f"DROP TRIGGER [{name}]")
-            counts = changes.undo(conn, backfill_id, keys, low, high)
-            if last:
-                changes.mark_undone(conn, backfill_id)
-            for _, sql in triggers:
-                conn.execute(sql)
+            with fts_update_triggers_resting(conn):
+                counts = changes.undo(conn, backfill_id, keys, low, high)
+                if last:
+                    changes.mark_undone(conn, backfill_id)
             return counts
 
         chunk_restored, chunk_left = paced.transaction(conn, work)

@@ -10,6 +10,7 @@ stopped (sql/mark.sql) and the new review rows go with the last one: a
 backfill cut short between two transactions leaves whole runs only, and the
 next one groups the rest as if nothing had happened.
 """
+import contextlib
 import dataclasses
 import os
 import re
@@ -73,6 +74,19 @@ def fts_update_triggers(conn):
         )
         if re.search(r"\bAFTER\s+UPDATE\s+ON\b", sql, re.I) and "_fts" in sql
     ]
+
+
+@contextlib.contextmanager
+def fts_update_triggers_resting(conn):
+    """The fts_update_triggers dropped for the body of a transaction (the write's and
+    undo's), then created again as they were. On an error the transaction's rollback
+    puts them back."""
+    triggers = fts_update_triggers(conn)
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER [{name}]")
+    yield
+    for _, sql in triggers:
+        conn.execute(sql)
 
 
 @dataclasses.dataclass
@@ -228,23 +242,19 @@ def write_chunk(conn, params, chunk, first, command, backfill_id, sql):
     sql: write_statements(). first: the first transaction of runs, which
     also clears the values --replace-foreign replaces.
     """
-    triggers = fts_update_triggers(conn)
-    for name, _ in triggers:
-        conn.execute(f"DROP TRIGGER [{name}]")
-    backfill_id = changes.start(conn, command, backfill_id)
-    params = dict(params, **dataclasses.asdict(chunk))
-    if first:
-        foreign.replace(conn, params)
-    updated = run_all(conn, sql["update"], params)
-    run_all(conn, sql["history"], params)
-    # Runs linked from consortium_logs.db: their output rows in responses first.
-    updated += run_all(conn, sql["c08_write"], params)
-    if chunk.last:
-        run_all(conn, sql["new_review"], params)
-        run_all(conn, sql["mark"], params)
-    recorded = changes.finish(conn, backfill_id)
-    for _, trigger in triggers:
-        conn.execute(trigger)
+    with fts_update_triggers_resting(conn):
+        backfill_id = changes.start(conn, command, backfill_id)
+        params = dict(params, **dataclasses.asdict(chunk))
+        if first:
+            foreign.replace(conn, params)
+        updated = run_all(conn, sql["update"], params)
+        run_all(conn, sql["history"], params)
+        # Runs linked from consortium_logs.db: their output rows in responses first.
+        updated += run_all(conn, sql["c08_write"], params)
+        if chunk.last:
+            run_all(conn, sql["new_review"], params)
+            run_all(conn, sql["mark"], params)
+        recorded = changes.finish(conn, backfill_id)
     return backfill_id, updated, recorded
 
 
