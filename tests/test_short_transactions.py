@@ -330,14 +330,7 @@ def recorded(path):
         conn.close()
 
 
-def undo_process(path, **env):
-    return subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "backfill.py"), "undo", "-d", str(path)],
-        env=dict(os.environ, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-
-
-def test_an_undo_killed_between_transactions_leaves_whole_runs_and_the_next_undo_finishes_it(tmp_path):
+def test_an_undo_killed_between_transactions_leaves_whole_runs_and_the_next_undo_finishes_it(tmp_path, forker):
     backfilled = tmp_path / "backfilled.db"
     shutil.copy(COMBO / "logs.db", backfilled)
     assert cli("migrate", "-d", backfilled).exit_code == 0
@@ -361,10 +354,10 @@ def test_an_undo_killed_between_transactions_leaves_whole_runs_and_the_next_undo
     cut_short = 0
     for kill_at in range(30, 400, 40):
         shutil.copy(backfilled, path)
-        process = undo_process(path, CONSORTIUM_BACKFILL_KILL_AFTER=str(kill_at), CONSORTIUM_BACKFILL_CHUNK_ROWS="1")
-        process.communicate(timeout=60)
-        if process.returncode != -signal.SIGKILL:
-            assert process.returncode == 0
+        status = forker.run(["undo", "-d", path],
+                            CONSORTIUM_BACKFILL_KILL_AFTER=str(kill_at), CONSORTIUM_BACKFILL_CHUNK_ROWS="1")
+        if status != -signal.SIGKILL:
+            assert status == 0
             break
         rows = grouped(path)
         for run in runs:
